@@ -1,0 +1,262 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.TfRecord;
+
+namespace Warmup.Format;
+
+/// <summary>One PredictionLog read from a warmup file, with where it was found.</summary>
+/// <param name="Index">Zero-based record index.</param>
+/// <param name="Offset">Byte offset of the record's header.</param>
+/// <param name="Length">Length of the serialized PredictionLog in bytes.</param>
+/// <param name="Log">The parsed record.</param>
+public sealed record WarmupRecord(long Index, long Offset, int Length, PredictionLog Log);
+
+/// <summary>Options for reading warmup files.</summary>
+public sealed class WarmupReadOptions
+{
+    /// <summary>
+    /// Most records read before <see cref="WarmupErrorKind.TooManyRecords"/> is raised; default TF Serving's 1000.
+    /// Null reads any number (for tools that inspect oversized files).
+    /// </summary>
+    public int? MaxRecords { get; init; } = TfServing.MaxRecords;
+
+    /// <summary>Framing options (record size bound, CRC verification).</summary>
+    public TfRecordReaderOptions Framing { get; init; } = new();
+}
+
+/// <summary>Options for writing warmup files.</summary>
+public sealed class WarmupWriteOptions
+{
+    /// <summary>Most records accepted; default TF Serving's 1000.</summary>
+    public int MaxRecords { get; init; } = TfServing.MaxRecords;
+
+    /// <summary>Whether each record is checked with <see cref="WarmupValidator.ValidateLog"/> before anything is replaced. Default true.</summary>
+    public bool Validate { get; init; } = true;
+
+    /// <summary>When the existing file already holds the same bytes, leave it (and its timestamp) untouched. Default true.</summary>
+    public bool PreserveUnchanged { get; init; } = true;
+}
+
+/// <summary>What <see cref="WarmupFile.Write(string, IEnumerable{PredictionLog}, WarmupWriteOptions?)"/> did.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Records">Records written.</param>
+/// <param name="Bytes">File size in bytes.</param>
+/// <param name="Changed">False when the file already held exactly these bytes and was left alone.</param>
+public sealed record WarmupWriteResult(string Path, int Records, long Bytes, bool Changed);
+
+/// <summary>
+/// Reads and writes <c>tf_serving_warmup_requests</c> files: TFRecord files of serialized <see cref="PredictionLog"/>.
+/// Reading is lazy and streaming; writing is atomic (temp file in the same directory, then rename) and deterministic
+/// (maps sorted by key).
+/// </summary>
+public static class WarmupFile
+{
+    /// <summary>Reads the records of <paramref name="path"/> lazily.</summary>
+    /// <exception cref="WarmupFormatException">The file cannot be opened (raised here) or is malformed (raised while enumerating).</exception>
+    public static IEnumerable<WarmupRecord> Read(string path, WarmupReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return ReadCore(OpenRead(path), path, options, leaveOpen: false);
+    }
+
+    /// <summary>Reads the records of <paramref name="stream"/> lazily; <paramref name="displayName"/> names it in errors.</summary>
+    public static IEnumerable<WarmupRecord> Read(Stream stream, string? displayName = null, WarmupReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return ReadCore(stream, displayName, options, leaveOpen: true);
+    }
+
+    /// <summary>Reads the records of <paramref name="path"/> asynchronously.</summary>
+    public static IAsyncEnumerable<WarmupRecord> ReadAsync(string path, WarmupReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return ReadAsyncCore(OpenRead(path, useAsync: true), path, options, leaveOpen: false, cancellationToken);
+    }
+
+    /// <summary>Reads the records of <paramref name="stream"/> asynchronously.</summary>
+    public static IAsyncEnumerable<WarmupRecord> ReadAsync(Stream stream, string? displayName = null, WarmupReadOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return ReadAsyncCore(stream, displayName, options, leaveOpen: true, cancellationToken);
+    }
+
+    /// <summary>Parses one record's payload, naming the file, index and offset on failure.</summary>
+    public static PredictionLog ParseRecord(ReadOnlySpan<byte> data, long index, long offset, string? displayName = null)
+    {
+        try
+        {
+            return PredictionLog.Parser.ParseFrom(data);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new WarmupFormatException(WarmupErrorKind.ParseError,
+                $"not a valid PredictionLog ({ex.Message}). The file must hold serialized tensorflow.serving.PredictionLog records.",
+                displayName, index, offset, ex);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="logs"/> to <paramref name="path"/> atomically and deterministically. On any failure the
+    /// existing file is untouched and no temp file is left behind.
+    /// </summary>
+    /// <exception cref="WarmupFormatException">A record breaks TF Serving's rules, or the file cannot be written.</exception>
+    public static WarmupWriteResult Write(string path, IEnumerable<PredictionLog> logs, WarmupWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(logs);
+        options ??= new WarmupWriteOptions();
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath)!;
+        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            int records;
+            long bytes;
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                (records, bytes) = WriteRecords(stream, logs, options, path);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (options.PreserveUnchanged && SameBytes(temp, fullPath))
+            {
+                File.Delete(temp);
+                return new WarmupWriteResult(fullPath, records, bytes, Changed: false);
+            }
+
+            File.Move(temp, fullPath, overwrite: true);
+            return new WarmupWriteResult(fullPath, records, bytes, Changed: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WarmupFormatException(WarmupErrorKind.Io, $"cannot write the warmup file ({ex.Message}). Check that the folder is writable.",
+                path, innerException: ex);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="logs"/> to <paramref name="stream"/> as TFRecord framing, deterministically. Returns the record count.</summary>
+    public static int Write(Stream stream, IEnumerable<PredictionLog> logs, WarmupWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(logs);
+        return WriteRecords(stream, logs, options ?? new WarmupWriteOptions(), displayName: null).Records;
+    }
+
+    private static (int Records, long Bytes) WriteRecords(Stream stream, IEnumerable<PredictionLog> logs, WarmupWriteOptions options, string? displayName)
+    {
+        using var writer = new TfRecordWriter(stream, leaveOpen: true);
+        foreach (var log in logs)
+        {
+            var index = writer.RecordsWritten;
+            if (index >= options.MaxRecords)
+            {
+                throw new WarmupFormatException(WarmupErrorKind.TooManyRecords,
+                    $"more than {options.MaxRecords} records; TF Serving fails the load above {TfServing.MaxRecords}. Remove samples or batch sizes.",
+                    displayName, index, writer.BytesWritten);
+            }
+
+            if (options.Validate)
+            {
+                foreach (var issue in WarmupValidator.ValidateLog(log))
+                {
+                    if (issue.Severity == WarmupIssueSeverity.Error)
+                    {
+                        throw new WarmupFormatException(issue.Kind, issue.Message, displayName, index, writer.BytesWritten);
+                    }
+                }
+            }
+
+            writer.Write(DeterministicProto.Serialize(log));
+        }
+
+        writer.Flush();
+        return ((int)writer.RecordsWritten, writer.BytesWritten);
+    }
+
+    private static bool SameBytes(string a, string b)
+    {
+        var infoA = new FileInfo(a);
+        var infoB = new FileInfo(b);
+        if (!infoB.Exists || infoA.Length != infoB.Length)
+        {
+            return false;
+        }
+
+        const int Chunk = 1 << 16;
+        using var streamA = infoA.OpenRead();
+        using var streamB = infoB.OpenRead();
+        var bufferA = new byte[Chunk];
+        var bufferB = new byte[Chunk];
+        int read;
+        while ((read = streamA.ReadAtLeast(bufferA, Chunk, throwOnEndOfStream: false)) > 0)
+        {
+            if (streamB.ReadAtLeast(bufferB, read, throwOnEndOfStream: false) != read || !bufferA.AsSpan(0, read).SequenceEqual(bufferB.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static FileStream OpenRead(string path, bool useAsync = false)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var problem = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "file not found. Check the path.",
+                _ when Directory.Exists(path) => "is a directory, not a warmup file. Pass the path of the tf_serving_warmup_requests file.",
+                _ => $"cannot open the file ({ex.Message}).",
+            };
+            throw new WarmupFormatException(WarmupErrorKind.Io, problem, path, innerException: ex);
+        }
+    }
+
+    private static IEnumerable<WarmupRecord> ReadCore(Stream stream, string? displayName, WarmupReadOptions? options, bool leaveOpen)
+    {
+        options ??= new WarmupReadOptions();
+        using var reader = new TfRecordReader(stream, displayName, options.Framing, leaveOpen);
+        while (reader.MoveNext())
+        {
+            yield return ToRecord(reader.Current, displayName, options);
+        }
+    }
+
+    private static async IAsyncEnumerable<WarmupRecord> ReadAsyncCore(Stream stream, string? displayName, WarmupReadOptions? options, bool leaveOpen,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        options ??= new WarmupReadOptions();
+        using var reader = new TfRecordReader(stream, displayName, options.Framing, leaveOpen);
+        while (await reader.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ToRecord(reader.Current, displayName, options);
+        }
+    }
+
+    private static WarmupRecord ToRecord(TfRecordEntry entry, string? displayName, WarmupReadOptions options)
+    {
+        if (entry.Index >= options.MaxRecords)
+        {
+            throw new WarmupFormatException(WarmupErrorKind.TooManyRecords,
+                $"too many records: the limit is {options.MaxRecords} (TF Serving fails the load above {TfServing.MaxRecords}). Remove records.",
+                displayName, entry.Index, entry.Offset);
+        }
+
+        return new WarmupRecord(entry.Index, entry.Offset, entry.Length, ParseRecord(entry.Data.Span, entry.Index, entry.Offset, displayName));
+    }
+}

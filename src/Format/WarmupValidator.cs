@@ -1,0 +1,189 @@
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Tensors;
+
+namespace Warmup.Format;
+
+/// <summary>Severity of a validation finding.</summary>
+public enum WarmupIssueSeverity
+{
+    /// <summary>TF Serving would accept the file but the finding deserves attention.</summary>
+    Warning,
+    /// <summary>TF Serving would fail the model load (or the record cannot work).</summary>
+    Error,
+}
+
+/// <summary>One validation finding.</summary>
+/// <param name="Severity">Error or warning.</param>
+/// <param name="Kind">The kind of problem.</param>
+/// <param name="RecordIndex">The record, or null for file-level findings.</param>
+/// <param name="Offset">The record's byte offset (or the file position), when known.</param>
+/// <param name="Message">What is wrong and what to do.</param>
+public sealed record WarmupIssue(WarmupIssueSeverity Severity, WarmupErrorKind Kind, long? RecordIndex, long? Offset, string Message);
+
+/// <summary>The result of validating a warmup file.</summary>
+/// <param name="File">The file validated.</param>
+/// <param name="Records">Records read (up to the first framing or parse error).</param>
+/// <param name="Issues">Findings in file order.</param>
+public sealed record WarmupValidationReport(string File, int Records, IReadOnlyList<WarmupIssue> Issues)
+{
+    /// <summary>True when no finding is an error.</summary>
+    public bool IsValid => Issues.All(i => i.Severity != WarmupIssueSeverity.Error);
+}
+
+/// <summary>TF Serving's rules for warmup files, in one place (see <c>shared/spec/tf-serving-warmup.md</c>).</summary>
+public static class WarmupValidator
+{
+    /// <summary>
+    /// Validates a whole file: framing and CRCs, PredictionLog parsing, the 1000-record limit, compression, log types and
+    /// tensors. Never throws for bad content; every problem becomes an issue. Optional <paramref name="checkRecord"/> adds
+    /// findings per record (for example a model-signature check).
+    /// </summary>
+    public static WarmupValidationReport Validate(string path, Func<WarmupRecord, IEnumerable<WarmupIssue>>? checkRecord = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var issues = new List<WarmupIssue>();
+        var records = 0;
+        try
+        {
+            foreach (var record in WarmupFile.Read(path, new WarmupReadOptions { MaxRecords = null }))
+            {
+                records++;
+                if (record.Index == TfServing.MaxRecords)
+                {
+                    issues.Add(new WarmupIssue(WarmupIssueSeverity.Error, WarmupErrorKind.TooManyRecords, record.Index, record.Offset,
+                        $"too many records: TF Serving accepts at most {TfServing.MaxRecords} and fails the load at this one. Remove records."));
+                }
+
+                foreach (var issue in ValidateLog(record.Log))
+                {
+                    issues.Add(issue with { RecordIndex = record.Index, Offset = record.Offset });
+                }
+
+                if (checkRecord is not null)
+                {
+                    issues.AddRange(checkRecord(record));
+                }
+            }
+        }
+        catch (WarmupFormatException ex)
+        {
+            issues.Add(new WarmupIssue(WarmupIssueSeverity.Error, ex.Kind, ex.RecordIndex, ex.ByteOffset, ex.Problem));
+        }
+
+        if (records == 0 && issues.Count == 0)
+        {
+            issues.Add(new WarmupIssue(WarmupIssueSeverity.Warning, WarmupErrorKind.EmptyFile, null, 0,
+                "the file is empty: it is valid, but TF Serving will replay nothing. Add samples or remove the file."));
+        }
+
+        return new WarmupValidationReport(path, records, issues);
+    }
+
+    /// <summary>
+    /// TF Serving's rules for one record: the log type must be one the classic runtime replays, the request must be
+    /// present, and every tensor must decode (supported dtype, consistent shape and content). Issues carry no location.
+    /// </summary>
+    public static IEnumerable<WarmupIssue> ValidateLog(PredictionLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var issues = new List<WarmupIssue>();
+        switch (TfServing.GetSupport(log.LogTypeCase))
+        {
+            case LogTypeSupport.SilentlySkipped:
+                issues.Add(Warning(WarmupErrorKind.UnsupportedLogType,
+                    "no log type is set: TF Serving counts the record and runs nothing. Set predict_log, classify_log, regress_log or multi_inference_log."));
+                return issues;
+            case LogTypeSupport.Rejected:
+                issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
+                    $"log type {TfServing.LogTypeName(log.LogTypeCase)} is rejected by TF Serving's classic runtime " +
+                    $"(Unsupported log_type for warmup: {TfServing.FieldNumber(log.LogTypeCase)}). Use predict_log instead."));
+                return issues;
+        }
+
+        switch (log.LogTypeCase)
+        {
+            case PredictionLog.LogTypeOneofCase.PredictLog:
+                ValidatePredict(log.PredictLog.Request, issues);
+                break;
+            case PredictionLog.LogTypeOneofCase.ClassifyLog:
+                ValidateInput(log.ClassifyLog.Request?.Input, "classify", issues);
+                break;
+            case PredictionLog.LogTypeOneofCase.RegressLog:
+                ValidateInput(log.RegressLog.Request?.Input, "regress", issues);
+                break;
+            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+                var request = log.MultiInferenceLog.Request;
+                if (request is null || request.Tasks.Count == 0)
+                {
+                    issues.Add(Error(WarmupErrorKind.ParseError, "multi_inference request has no tasks. Add at least one inference task."));
+                }
+                else
+                {
+                    foreach (var task in request.Tasks.Where(t => t.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod)))
+                    {
+                        issues.Add(Error(WarmupErrorKind.ParseError,
+                            $"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}."));
+                    }
+                }
+
+                ValidateInput(request?.Input, "multi_inference", issues);
+                break;
+        }
+
+        return issues;
+    }
+
+    private static void ValidatePredict(PredictRequest? request, List<WarmupIssue> issues)
+    {
+        if (request is null)
+        {
+            issues.Add(Error(WarmupErrorKind.ParseError, "predict_log has no request. Set predict_log.request with its inputs."));
+            return;
+        }
+
+        if (request.Inputs.Count == 0)
+        {
+            issues.Add(Error(WarmupErrorKind.InvalidTensor, "predict request has no inputs. Add the signature's input tensors."));
+        }
+
+        foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            CheckTensor(tensor, $"input \"{name}\"", issues);
+        }
+    }
+
+    private static void CheckTensor(TensorProto tensor, string what, List<WarmupIssue> issues)
+    {
+        try
+        {
+            TensorProtoConverter.Validate(tensor, what);
+        }
+        catch (WarmupFormatException ex)
+        {
+            issues.Add(Error(ex.Kind, ex.Problem));
+        }
+    }
+
+    private static void ValidateInput(Input? input, string what, List<WarmupIssue> issues)
+    {
+        var examples = input?.KindCase switch
+        {
+            Input.KindOneofCase.ExampleList => input.ExampleList.Examples.Count,
+            Input.KindOneofCase.ExampleListWithContext => input.ExampleListWithContext.Examples.Count,
+            _ => -1,
+        };
+        if (examples < 0)
+        {
+            issues.Add(Error(WarmupErrorKind.ParseError, $"{what} request has no input.example_list. Add the tf.Examples to classify or regress."));
+        }
+        else if (examples == 0)
+        {
+            issues.Add(Error(WarmupErrorKind.ParseError, $"{what} request has an empty example list. Add at least one tf.Example."));
+        }
+    }
+
+    private static WarmupIssue Error(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Error, kind, null, null, message);
+
+    private static WarmupIssue Warning(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Warning, kind, null, null, message);
+}
