@@ -1,0 +1,459 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+
+namespace Warmup.Generator
+{
+    /// <summary>
+    /// Matches a model declaration with its signature (file or hand-declared) and its samples, checks samples against
+    /// the signature, and produces what to emit plus what to report. Pure function of equatable inputs.
+    /// </summary>
+    internal static class Binder
+    {
+        private const int MaxRecords = 1000;
+        private const string ExampleTypeName = "WarmupExample";
+        private const string MultiInferenceTypeName = "MultiInferenceInputs";
+
+        private static readonly string[] InputsMembers = { "SignatureName", "ToPredictRequest", "ToClassificationRequest", "ToRegressionRequest", "ToMultiInferenceRequest", "ToPredictionLog", "Examples", "Context", "Signatures", "GetType", "ToString", "Equals", "GetHashCode", "MemberwiseClone", "Finalize" };
+
+        public static ModelResult Bind(ModelDeclaration model, ImmutableArray<SampleDeclaration> allSamples, ImmutableArray<SignatureFileModel> files, string projectDirectory)
+        {
+            var diagnostics = new List<DiagnosticInfo>(model.Diagnostics);
+            if (!model.IsPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelClassNotPartial, model.Location, model.Type.Name));
+                return new ModelResult(null, diagnostics.ToEquatableArray());
+            }
+
+            if (model.ModelName.Length == 0)
+            {
+                return new ModelResult(null, diagnostics.ToEquatableArray());
+            }
+
+            List<SignatureModel>? signatures = model.HasDeclaredSignatures
+                ? FromDeclarations(model, diagnostics)
+                : FromFile(model, files, diagnostics);
+            if (signatures is null)
+            {
+                return new ModelResult(null, diagnostics.ToEquatableArray());
+            }
+
+            bool hasExamples = signatures.Any(s => s.Method != "predict");
+            var featureNames = new HashSet<string>(StringComparer.Ordinal) { ExampleTypeName, "ToExample", "GetType", "ToString", "Equals", "GetHashCode" };
+            var features = new List<FeatureModel>();
+            var seenFeatures = new HashSet<string>(StringComparer.Ordinal);
+            foreach (DeclaredFeature feature in model.DeclaredFeatures.OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                if (feature.Name.Length == 0 || !seenFeatures.Add(feature.Name))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, feature.Location, feature.Name.Length == 0 ? "[WarmupFeature] needs a non-empty feature name" : "Feature '" + feature.Name + "' is declared twice"));
+                    continue;
+                }
+
+                features.Add(new FeatureModel(feature.Name, Names.MakeUnique(Names.ToPascal(feature.Name), featureNames), feature.Kind, null));
+            }
+
+            var samples = new List<SampleModel>();
+            var sampleNames = new HashSet<string>(StringComparer.Ordinal);
+            long minimumRecords = 0;
+            var typeNames = signatures.ToDictionary(s => s.InputsTypeName, s => s, StringComparer.Ordinal);
+            foreach (SampleDeclaration sample in allSamples)
+            {
+                if (sample.ContainingTypeKey != model.Type.FullName)
+                {
+                    continue;
+                }
+
+                diagnostics.AddRange(sample.Diagnostics);
+                CheckInitializers(model, sample, signatures, features, hasExamples, diagnostics);
+                if (!sample.IsStatic)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleNotStatic, sample.Location, sample.MemberName));
+                    continue;
+                }
+
+                SignatureModel? signature = null;
+                bool isMulti = hasExamples && sample.ReturnTypeName == MultiInferenceTypeName;
+                if (sample.HasParameters || sample.ReturnTypeName is null || (!isMulti && !typeNames.TryGetValue(sample.ReturnTypeName, out signature)))
+                {
+                    IEnumerable<string> allowed = signatures.Select(s => s.InputsTypeName);
+                    if (hasExamples)
+                    {
+                        allowed = allowed.Concat(new[] { MultiInferenceTypeName });
+                    }
+
+                    string list = string.Join(", ", allowed.Select(a => "'" + a + "'"));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleInvalidReturnType, sample.Location, sample.MemberName, sample.ReturnTypeDisplay, model.ModelName, list.Length == 0 ? "(no inputs types: the model has no usable signature)" : list));
+                    continue;
+                }
+
+                bool valid = true;
+                foreach (int batch in sample.BatchSizes)
+                {
+                    if (batch <= 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBatchSize, sample.BatchSizesLocation, sample.Name, batch));
+                        valid = false;
+                    }
+                    else if (signature is not null && signature.Method == "predict")
+                    {
+                        foreach (InputModel input in signature.Inputs)
+                        {
+                            string? problem = input.Rank == 0 ? "is a scalar" : (input.Rank > 0 && input.Dims[0] >= 0 && input.Dims[0] != batch ? "has a fixed first dimension of " + input.Dims[0].ToString(CultureInfo.InvariantCulture) : null);
+                            if (problem is not null)
+                            {
+                                string use = input.Rank == 0 ? "no batch sizes" : "BatchSizes = new[] { " + input.Dims[0].ToString(CultureInfo.InvariantCulture) + " }";
+                                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BatchSizeContradictsFixedDimension, sample.BatchSizesLocation, sample.Name, batch, input.Name, signature.Key, problem, use));
+                                valid = false;
+                                break;
+                            }
+                        }
+                    }
+                }
+
+                if (sample.Iterations <= 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidIterations, sample.Location, sample.Name, sample.Iterations));
+                    valid = false;
+                }
+
+                if (!sampleNames.Add(sample.Name))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateSampleName, sample.Location, model.ModelName, sample.Name));
+                    valid = false;
+                }
+
+                if (!valid)
+                {
+                    continue;
+                }
+
+                if (sample.StaticCount > 0)
+                {
+                    minimumRecords += (long)sample.StaticCount * Math.Max(1, sample.BatchSizes.Count) * sample.Iterations;
+                }
+
+                samples.Add(new SampleModel(
+                    sample.MemberName,
+                    sample.Kind,
+                    sample.IsEnumerable,
+                    isMulti ? string.Empty : signature!.Key,
+                    sample.BatchSizes,
+                    sample.Iterations,
+                    sample.Name,
+                    Relative(sample.FilePath, projectDirectory),
+                    sample.Line));
+            }
+
+            if (minimumRecords > MaxRecords)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyRecords, model.Location, model.ModelName, minimumRecords));
+            }
+
+            var unit = new ModelUnit(
+                model.Type,
+                model.ModelName,
+                signatures.ToEquatableArray(),
+                features.ToEquatableArray(),
+                ExampleTypeName,
+                MultiInferenceTypeName,
+                samples.ToEquatableArray());
+            return new ModelResult(unit, diagnostics.ToEquatableArray());
+        }
+
+        /// <summary>Checks that span models: duplicate model names, samples outside models, broken signature files.</summary>
+        public static EquatableArray<DiagnosticInfo> CheckAssembly(ImmutableArray<ModelDeclaration> models, ImmutableArray<SampleDeclaration> samples, ImmutableArray<SignatureFileModel> files)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var firstByName = new Dictionary<string, ModelDeclaration>(StringComparer.Ordinal);
+            foreach (ModelDeclaration model in models.OrderBy(m => m.Type.FullName, StringComparer.Ordinal))
+            {
+                if (model.ModelName.Length == 0)
+                {
+                    continue;
+                }
+
+                if (firstByName.TryGetValue(model.ModelName, out ModelDeclaration? first))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModelName, model.Location, model.ModelName, first.Type.FullName.Replace("global::", string.Empty)));
+                }
+                else
+                {
+                    firstByName.Add(model.ModelName, model);
+                }
+            }
+
+            var modelTypes = new HashSet<string>(models.Select(m => m.Type.FullName), StringComparer.Ordinal);
+            foreach (SampleDeclaration sample in samples)
+            {
+                if (!modelTypes.Contains(sample.ContainingTypeKey))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleOutsideModel, sample.Location, sample.MemberName, sample.ContainingTypeKey.Replace("global::", string.Empty)));
+                }
+            }
+
+            foreach (SignatureFileModel file in files)
+            {
+                if (file.Error is not null)
+                {
+                    diagnostics.Add(file.Error);
+                }
+            }
+
+            return diagnostics.ToEquatableArray();
+        }
+
+        private static List<SignatureModel>? FromFile(ModelDeclaration model, ImmutableArray<SignatureFileModel> files, List<DiagnosticInfo> diagnostics)
+        {
+            SignatureFileModel? file = files
+                .Where(f => f.ModelName == model.ModelName)
+                .OrderBy(f => f.Error is null ? 0 : 1)
+                .ThenBy(f => f.Path, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (file is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileMissing, model.Location, model.ModelName));
+                return null;
+            }
+
+            if (file.Error is not null)
+            {
+                // Reported once, at the file, by CheckAssembly.
+                return null;
+            }
+
+            var used = NewTypeNameScope(model);
+            var result = new List<SignatureModel>();
+            foreach (SignatureFileSignature signature in file.Signatures)
+            {
+                var inputs = new List<InputModel>();
+                var propertyNames = new HashSet<string>(InputsMembers, StringComparer.Ordinal);
+                string inputsTypeName = Names.MakeUnique(Names.ToPascal(signature.Key) + "Inputs", used);
+                propertyNames.Add(inputsTypeName);
+                bool supported = true;
+                foreach (SignatureFileInput input in signature.Inputs)
+                {
+                    string? element = DTypeMap.ElementType(input.DType);
+                    if (element is null)
+                    {
+                        if (signature.Method == "predict")
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDType, LocationInfo.ForFileLine(file.Path, input.Line), input.Name, signature.Key, model.ModelName, input.DType));
+                            supported = false;
+                        }
+
+                        continue;
+                    }
+
+                    inputs.Add(new InputModel(input.Name, Names.MakeUnique(Names.ToPascal(input.Name), propertyNames), input.DType, element, input.UnknownRank ? -1 : input.Dims.Count, input.Dims, input.Line));
+                }
+
+                if (supported)
+                {
+                    result.Add(new SignatureModel(signature.Key, signature.Method, inputsTypeName, inputs.ToEquatableArray(), signature.Line));
+                }
+                else
+                {
+                    used.Remove(inputsTypeName);
+                }
+            }
+
+            return result;
+        }
+
+        private static List<SignatureModel>? FromDeclarations(ModelDeclaration model, List<DiagnosticInfo> diagnostics)
+        {
+            var used = NewTypeNameScope(model);
+            var keys = new List<string>();
+            var methods = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (DeclaredSignature signature in model.DeclaredSignatures)
+            {
+                if (signature.Key.Length == 0 || methods.ContainsKey(signature.Key))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, signature.Location, signature.Key.Length == 0 ? "[WarmupSignature] needs a non-empty signature key" : "Signature '" + signature.Key + "' is declared twice"));
+                    continue;
+                }
+
+                methods.Add(signature.Key, signature.Method);
+                keys.Add(signature.Key);
+            }
+
+            foreach (DeclaredInput input in model.DeclaredInputs)
+            {
+                if (!methods.ContainsKey(input.Signature))
+                {
+                    methods.Add(input.Signature, "predict");
+                    keys.Add(input.Signature);
+                }
+            }
+
+            var result = new List<SignatureModel>();
+            foreach (string key in keys.OrderBy(k => k, StringComparer.Ordinal))
+            {
+                string method = methods[key];
+                string inputsTypeName = Names.MakeUnique(Names.ToPascal(key) + "Inputs", used);
+                var propertyNames = new HashSet<string>(InputsMembers, StringComparer.Ordinal) { inputsTypeName };
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                var inputs = new List<InputModel>();
+                bool supported = true;
+                foreach (DeclaredInput input in model.DeclaredInputs.Where(i => i.Signature == key))
+                {
+                    if (method != "predict")
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, input.Location, "Signature '" + key + "' is " + method + ": it takes tf.Examples, so declare [WarmupFeature]s instead of [WarmupInput]s"));
+                        continue;
+                    }
+
+                    if (input.Name.Length == 0 || !names.Add(input.Name))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, input.Location, input.Name.Length == 0 ? "[WarmupInput] needs a non-empty input name" : "Input '" + input.Name + "' of signature '" + key + "' is declared twice"));
+                        continue;
+                    }
+
+                    if (input.Dims.Any(d => d < -1))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, input.Location, "Input '" + input.Name + "' has a dimension below -1; use a size or -1 for any size"));
+                        continue;
+                    }
+
+                    string? element = DTypeMap.ElementType(input.DType);
+                    if (element is null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDType, input.Location, input.Name, key, model.ModelName, input.DType));
+                        supported = false;
+                        continue;
+                    }
+
+                    inputs.Add(new InputModel(input.Name, Names.MakeUnique(Names.ToPascal(input.Name), propertyNames), input.DType, element, input.UnknownRank ? -1 : input.Dims.Count, input.UnknownRank ? EquatableArray<long>.Empty : input.Dims, 0));
+                }
+
+                if (supported)
+                {
+                    result.Add(new SignatureModel(key, method, inputsTypeName, inputs.ToEquatableArray(), 0));
+                }
+            }
+
+            return result;
+        }
+
+        private static HashSet<string> NewTypeNameScope(ModelDeclaration model)
+            => new HashSet<string>(StringComparer.Ordinal) { ExampleTypeName, MultiInferenceTypeName, "WarmupModelName", "CreateWarmupLogs", StripTypeParameters(model.Type.Name) };
+
+        private static string StripTypeParameters(string name)
+        {
+            int index = name.IndexOf('<');
+            return index < 0 ? name : name.Substring(0, index);
+        }
+
+        private static void CheckInitializers(ModelDeclaration model, SampleDeclaration sample, List<SignatureModel> signatures, List<FeatureModel> features, bool hasExamples, List<DiagnosticInfo> diagnostics)
+        {
+            foreach (InitializerInfo initializer in sample.Initializers)
+            {
+                SignatureModel? signature = signatures.FirstOrDefault(s => s.InputsTypeName == initializer.TypeName);
+                if (signature is not null && signature.Method == "predict")
+                {
+                    var assigned = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (AssignmentInfo assignment in initializer.Assignments)
+                    {
+                        assigned.Add(assignment.Name);
+                        InputModel? input = signature.Inputs.FirstOrDefault(i => i.PropertyName == assignment.Name);
+                        if (input is null)
+                        {
+                            ReportUnknown(initializer.TypeName, assignment, signature.Inputs.Select(i => i.PropertyName), "signature '" + signature.Key + "' of model '" + model.ModelName + "'", diagnostics);
+                            continue;
+                        }
+
+                        CheckValue(input, assignment, diagnostics);
+                    }
+
+                    foreach (InputModel input in signature.Inputs)
+                    {
+                        if (!assigned.Contains(input.PropertyName))
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, initializer.Location, initializer.TypeName, input.PropertyName, Describe(input), signature.Key));
+                        }
+                    }
+                }
+                else if (signature is not null || (hasExamples && initializer.TypeName == MultiInferenceTypeName))
+                {
+                    string[] members = signature is null ? new[] { "Signatures", "Examples", "Context" } : new[] { "Examples", "Context" };
+                    foreach (AssignmentInfo assignment in initializer.Assignments)
+                    {
+                        if (Array.IndexOf(members, assignment.Name) < 0)
+                        {
+                            ReportUnknown(initializer.TypeName, assignment, members, "tf.Example inputs", diagnostics);
+                        }
+                    }
+
+                    if (!initializer.Assignments.Any(a => a.Name == "Examples"))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, initializer.Location, initializer.TypeName, "Examples", "the tf.Examples to send", signature?.Key ?? "multi-inference"));
+                    }
+                }
+                else if (hasExamples && initializer.TypeName == ExampleTypeName)
+                {
+                    foreach (AssignmentInfo assignment in initializer.Assignments)
+                    {
+                        if (!features.Any(f => f.PropertyName == assignment.Name))
+                        {
+                            ReportUnknown(initializer.TypeName, assignment, features.Select(f => f.PropertyName), "declared tf.Example features", diagnostics);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void ReportUnknown(string typeName, AssignmentInfo assignment, IEnumerable<string> candidates, string what, List<DiagnosticInfo> diagnostics)
+        {
+            string? closest = Names.Closest(assignment.Name, candidates);
+            string suggestion = closest is null ? string.Empty : "; did you mean '" + closest + "'?";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInput, assignment.NameLocation, typeName, assignment.Name, what, suggestion));
+        }
+
+        private static void CheckValue(InputModel input, AssignmentInfo value, List<DiagnosticInfo> diagnostics)
+        {
+            string expectedElement = DTypeMap.ShortName(input.ElementType);
+            if (value.ElementType is not null && value.ElementType != expectedElement)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DTypeMismatch, value.ValueLocation, input.Name, input.DType, expectedElement, value.ElementType));
+                return;
+            }
+
+            int expectedRank = input.Rank < 0 ? 1 : input.Rank;
+            if (value.Rank >= 0 && value.Rank != expectedRank)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, value.ValueLocation, input.Name, expectedRank, Shape(input), value.Rank));
+                return;
+            }
+
+            if (input.Rank > 0 && value.Rank == input.Rank)
+            {
+                for (int d = 0; d < input.Rank && d < value.Lengths.Count; d++)
+                {
+                    if (input.Dims[d] >= 0 && value.Lengths[d] >= 0 && value.Lengths[d] != input.Dims[d])
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FixedDimensionMismatch, value.ValueLocation, input.Name, Shape(input), d, input.Dims[d], value.Lengths[d]));
+                        return;
+                    }
+                }
+            }
+        }
+
+        public static string Shape(InputModel input)
+            => input.Rank < 0 ? "*" : "[" + string.Join(",", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+
+        private static string Describe(InputModel input) => input.DType + " " + Shape(input);
+
+        private static string Relative(string path, string projectDirectory)
+        {
+            if (projectDirectory.Length > 0 && path.StartsWith(projectDirectory, StringComparison.Ordinal))
+            {
+                return path.Substring(projectDirectory.Length).TrimStart('/', '\\').Replace('\\', '/');
+            }
+
+            return path.Replace('\\', '/');
+        }
+    }
+}

@@ -1,0 +1,490 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Warmup.Format.Signatures;
+
+namespace Warmup.Generator
+{
+    /// <summary>Turns attributed syntax and additional files into pipeline models. Runs per declaration; never throws.</summary>
+    internal static class Parser
+    {
+        public static bool IsModelCandidate(SyntaxNode node, CancellationToken cancellationToken) => node is TypeDeclarationSyntax;
+
+        public static bool IsSampleCandidate(SyntaxNode node, CancellationToken cancellationToken)
+            => node is PropertyDeclarationSyntax || node is MethodDeclarationSyntax || node is VariableDeclaratorSyntax;
+
+        public static ModelDeclaration ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            var type = (INamedTypeSymbol)context.TargetSymbol;
+            var node = (TypeDeclarationSyntax)context.TargetNode;
+            var diagnostics = new List<DiagnosticInfo>();
+            LocationInfo? location = LocationInfo.From(node.Identifier.GetLocation());
+
+            string modelName = string.Empty;
+            AttributeData attribute = context.Attributes[0];
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string name)
+            {
+                modelName = name;
+            }
+
+            if (modelName.Length == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, location, "[WarmupModel] needs a non-empty TF Serving model name"));
+            }
+
+            bool isPartial = true;
+            var containing = new List<ContainingTypeInfo>();
+            for (SyntaxNode? current = node; current is TypeDeclarationSyntax typeSyntax; current = current.Parent)
+            {
+                if (!typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    isPartial = false;
+                }
+
+                if (!ReferenceEquals(typeSyntax, node))
+                {
+                    containing.Insert(0, new ContainingTypeInfo(Keyword(typeSyntax), typeSyntax.Identifier.ValueText + TypeParameters(typeSyntax)));
+                }
+            }
+
+            string ns = type.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace.ToDisplayString() : string.Empty;
+            var typeInfo = new TypeInfo(
+                ns,
+                containing.ToEquatableArray(),
+                node.Identifier.ValueText + TypeParameters(node),
+                Keyword(node),
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+
+            var inputs = new List<DeclaredInput>();
+            var signatures = new List<DeclaredSignature>();
+            var features = new List<DeclaredFeature>();
+            foreach (AttributeData data in type.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string? attributeName = data.AttributeClass?.ToDisplayString();
+                LocationInfo? attributeLocation = LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+                ImmutableArray<TypedConstant> args = data.ConstructorArguments;
+                if (attributeName == AttributeSource.InputAttribute && args.Length == 3)
+                {
+                    string inputName = args[0].Value as string ?? string.Empty;
+                    int dtype = args[1].Value is int d ? d : 0;
+                    var dims = new List<long>();
+                    if (args[2].Kind == TypedConstantKind.Array && !args[2].IsNull)
+                    {
+                        foreach (TypedConstant dim in args[2].Values)
+                        {
+                            dims.Add(dim.Value is long l ? l : 0);
+                        }
+                    }
+
+                    string signature = "serving_default";
+                    bool unknownRank = false;
+                    foreach (KeyValuePair<string, TypedConstant> named in data.NamedArguments)
+                    {
+                        if (named.Key == "Signature" && named.Value.Value is string s)
+                        {
+                            signature = s;
+                        }
+                        else if (named.Key == "UnknownRank" && named.Value.Value is bool b)
+                        {
+                            unknownRank = b;
+                        }
+                    }
+
+                    inputs.Add(new DeclaredInput(signature, inputName, DTypeMap.FromEnumValue(dtype), unknownRank, dims.ToEquatableArray(), attributeLocation));
+                }
+                else if (attributeName == AttributeSource.SignatureAttribute && args.Length == 2)
+                {
+                    string method = (args[1].Value is int m ? m : 0) switch { 1 => "classify", 2 => "regress", _ => "predict" };
+                    signatures.Add(new DeclaredSignature(args[0].Value as string ?? string.Empty, method, attributeLocation));
+                }
+                else if (attributeName == AttributeSource.FeatureAttribute && args.Length == 2)
+                {
+                    string kind = (args[1].Value is int k ? k : 0) switch { 1 => "Int64", 2 => "Bytes", 3 => "String", _ => "Float" };
+                    features.Add(new DeclaredFeature(args[0].Value as string ?? string.Empty, kind, attributeLocation));
+                }
+            }
+
+            return new ModelDeclaration(
+                typeInfo,
+                modelName,
+                isPartial,
+                inputs.Count > 0 || signatures.Count > 0,
+                inputs.ToEquatableArray(),
+                signatures.ToEquatableArray(),
+                features.ToEquatableArray(),
+                location,
+                diagnostics.ToEquatableArray());
+        }
+
+        public static SampleDeclaration ParseSample(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            ISymbol symbol = context.TargetSymbol;
+            SyntaxNode node = context.TargetNode;
+            SampleMemberKind kind;
+            ITypeSymbol? returnType;
+            bool hasParameters = false;
+            SyntaxToken identifier;
+            switch (symbol)
+            {
+                case IPropertySymbol property:
+                    kind = SampleMemberKind.Property;
+                    returnType = property.Type;
+                    hasParameters = property.IsIndexer;
+                    identifier = ((PropertyDeclarationSyntax)node).Identifier;
+                    break;
+                case IFieldSymbol field:
+                    kind = SampleMemberKind.Field;
+                    returnType = field.Type;
+                    identifier = ((VariableDeclaratorSyntax)node).Identifier;
+                    break;
+                case IMethodSymbol method:
+                    kind = SampleMemberKind.Method;
+                    returnType = method.ReturnsVoid ? null : method.ReturnType;
+                    hasParameters = method.Parameters.Length > 0 || method.TypeParameters.Length > 0;
+                    identifier = ((MethodDeclarationSyntax)node).Identifier;
+                    break;
+                default:
+                    kind = SampleMemberKind.Property;
+                    returnType = null;
+                    identifier = default;
+                    break;
+            }
+
+            (string? elementName, bool isEnumerable) = ElementOf(returnType);
+
+            var batchSizes = new List<int>();
+            int iterations = 1;
+            string name = symbol.Name;
+            LocationInfo? batchLocation = null;
+            AttributeData attribute = context.Attributes[0];
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == "BatchSizes" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+                {
+                    foreach (TypedConstant value in named.Value.Values)
+                    {
+                        batchSizes.Add(value.Value is int i ? i : 0);
+                    }
+                }
+                else if (named.Key == "Iterations" && named.Value.Value is int it)
+                {
+                    iterations = it;
+                }
+                else if (named.Key == "Name" && named.Value.Value is string n && n.Length > 0)
+                {
+                    name = n;
+                }
+            }
+
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax attributeSyntax)
+            {
+                AttributeArgumentSyntax? batchArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "BatchSizes");
+                batchLocation = LocationInfo.From(batchArgument ?? (SyntaxNode)attributeSyntax);
+            }
+
+            Location identifierLocation = identifier.GetLocation();
+            FileLinePositionSpan lineSpan = identifierLocation.GetLineSpan();
+            SyntaxNode body = node is VariableDeclaratorSyntax declarator ? declarator : node;
+
+            return new SampleDeclaration(
+                symbol.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? string.Empty,
+                symbol.Name,
+                kind,
+                symbol.IsStatic,
+                hasParameters,
+                elementName,
+                isEnumerable,
+                returnType?.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) ?? "void",
+                batchSizes.ToEquatableArray(),
+                iterations,
+                name,
+                isEnumerable ? CountElements(body) : 1,
+                node.SyntaxTree.FilePath,
+                lineSpan.StartLinePosition.Line + 1,
+                LocationInfo.From(identifierLocation),
+                batchLocation,
+                ReadInitializers(body, context.SemanticModel, cancellationToken),
+                EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        public static SignatureFileModel ParseSignatureFile(string path, string? text)
+        {
+            if (text is null)
+            {
+                return new SignatureFileModel(path, null, EquatableArray<SignatureFileSignature>.Empty, DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileUnreadable, LocationInfo.ForFileLine(path, 1), path));
+            }
+
+            if (!SignatureText.TryParse(text, out SignatureFile? file, out SignatureTextError? error))
+            {
+                int line = error?.Line ?? 0;
+                return new SignatureFileModel(
+                    path,
+                    ScanModelName(text),
+                    EquatableArray<SignatureFileSignature>.Empty,
+                    DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileInvalid, LocationInfo.ForFileLine(path, Math.Max(1, line)), path, Math.Max(1, line), error?.Message ?? "unknown error"));
+            }
+
+            var signatures = new List<SignatureFileSignature>();
+            foreach (SignatureDefinition signature in file!.Signatures)
+            {
+                var inputs = new List<SignatureFileInput>();
+                foreach (SignatureTensor input in signature.Inputs)
+                {
+                    EquatableArray<long> dims = input.Shape is null
+                        ? EquatableArray<long>.Empty
+                        : input.Shape.Select(d => d.IsFixed ? d.Size : -1L).ToEquatableArray();
+                    inputs.Add(new SignatureFileInput(input.Name, input.DType, input.Shape is null, dims, input.Line));
+                }
+
+                signatures.Add(new SignatureFileSignature(signature.Key, signature.Method, signature.Line, inputs.ToEquatableArray()));
+            }
+
+            return new SignatureFileModel(path, file.ModelName, signatures.ToEquatableArray(), null);
+        }
+
+        /// <summary>Finds the <c>model</c> line of a file that failed to parse, so its model does not also get "missing".</summary>
+        private static string? ScanModelName(string text)
+        {
+            foreach (string line in text.Split('\n'))
+            {
+                string trimmed = line.TrimEnd('\r');
+                if (trimmed.StartsWith("model ", StringComparison.Ordinal) && SignatureText.TryDecode(trimmed.Substring(6), out string name))
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
+
+        private static (string? ElementName, bool IsEnumerable) ElementOf(ITypeSymbol? type)
+        {
+            if (type is null)
+            {
+                return (null, false);
+            }
+
+            if (type is IArrayTypeSymbol { Rank: 1 } array)
+            {
+                return (NameOf(array.ElementType), true);
+            }
+
+            if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic)
+            {
+                string definition = generic.ConstructedFrom.ToDisplayString();
+                switch (definition)
+                {
+                    case "System.Collections.Generic.IEnumerable<T>":
+                    case "System.Collections.Generic.IReadOnlyList<T>":
+                    case "System.Collections.Generic.IReadOnlyCollection<T>":
+                    case "System.Collections.Generic.IList<T>":
+                    case "System.Collections.Generic.ICollection<T>":
+                    case "System.Collections.Generic.List<T>":
+                        return (NameOf(generic.TypeArguments[0]), true);
+                }
+            }
+
+            return (NameOf(type), false);
+        }
+
+        // Generated inputs types do not exist in the compilation the generator sees: they bind as error types with the written name.
+        private static string? NameOf(ITypeSymbol type)
+            => type.TypeKind == TypeKind.Error || type.TypeKind == TypeKind.Class ? (type.Name.Length > 0 ? type.Name : null) : null;
+
+        /// <summary>Records a sample returns, when its syntax shows them: array/collection literals and straight-line yield returns.</summary>
+        private static int CountElements(SyntaxNode member)
+        {
+            ExpressionSyntax? value = ValueExpression(member);
+            if (value is not null)
+            {
+                return value switch
+                {
+                    ArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions.Count,
+                    ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions.Count,
+                    CollectionExpressionSyntax collection when collection.Elements.All(e => e is ExpressionElementSyntax) => collection.Elements.Count,
+                    _ => -1,
+                };
+            }
+
+            if (member is MethodDeclarationSyntax { Body: { } body })
+            {
+                int yields = 0;
+                foreach (SyntaxNode descendant in body.DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax && n is not LocalFunctionStatementSyntax))
+                {
+                    if (descendant is ForStatementSyntax || descendant is CommonForEachStatementSyntax || descendant is WhileStatementSyntax || descendant is DoStatementSyntax || descendant is GotoStatementSyntax)
+                    {
+                        return -1;
+                    }
+
+                    if (descendant is YieldStatementSyntax yield && yield.IsKind(SyntaxKind.YieldReturnStatement))
+                    {
+                        yields++;
+                    }
+                }
+
+                return yields > 0 ? yields : -1;
+            }
+
+            return -1;
+        }
+
+        private static ExpressionSyntax? ValueExpression(SyntaxNode member)
+        {
+            switch (member)
+            {
+                case VariableDeclaratorSyntax declarator:
+                    return declarator.Initializer?.Value;
+                case PropertyDeclarationSyntax property:
+                    if (property.ExpressionBody is not null)
+                    {
+                        return property.ExpressionBody.Expression;
+                    }
+
+                    if (property.Initializer is not null)
+                    {
+                        return property.Initializer.Value;
+                    }
+
+                    AccessorDeclarationSyntax? getter = property.AccessorList?.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration));
+                    return getter?.ExpressionBody?.Expression ?? SingleReturn(getter?.Body);
+                case MethodDeclarationSyntax method:
+                    return method.ExpressionBody?.Expression ?? SingleReturn(method.Body);
+                default:
+                    return null;
+            }
+        }
+
+        private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
+            => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
+
+        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
+        {
+            var result = new List<InitializerInfo>();
+            foreach (BaseObjectCreationExpressionSyntax creation in member.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (creation.Initializer is not { } initializer || !initializer.IsKind(SyntaxKind.ObjectInitializerExpression))
+                {
+                    continue;
+                }
+
+                string typeName;
+                SyntaxNode locationNode;
+                if (creation is ObjectCreationExpressionSyntax explicitCreation)
+                {
+                    typeName = LastIdentifier(explicitCreation.Type);
+                    locationNode = explicitCreation.Type;
+                }
+                else
+                {
+                    ITypeSymbol? target = model.GetTypeInfo(creation, cancellationToken).ConvertedType;
+                    typeName = target?.Name ?? string.Empty;
+                    locationNode = creation.NewKeyword.Parent ?? creation;
+                }
+
+                var assignments = new List<AssignmentInfo>();
+                foreach (ExpressionSyntax expression in initializer.Expressions)
+                {
+                    if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } assignment)
+                    {
+                        assignments.Add(ReadValue(left.Identifier.ValueText, LocationInfo.From(left), assignment.Right));
+                    }
+                }
+
+                Location creationLocation = creation is ObjectCreationExpressionSyntax explicitNew
+                    ? explicitNew.Type.GetLocation()
+                    : creation.NewKeyword.GetLocation();
+                _ = locationNode;
+                result.Add(new InitializerInfo(typeName, LocationInfo.From(creationLocation), assignments.ToEquatableArray()));
+            }
+
+            return result.ToEquatableArray();
+        }
+
+        private static AssignmentInfo ReadValue(string name, LocationInfo? nameLocation, ExpressionSyntax value)
+        {
+            LocationInfo? valueLocation = LocationInfo.From(value);
+            switch (value)
+            {
+                case ArrayCreationExpressionSyntax array:
+                {
+                    ArrayTypeSyntax arrayType = array.Type;
+                    string element = DTypeMap.NormalizeWritten(arrayType.ElementType.ToString());
+                    for (int i = 1; i < arrayType.RankSpecifiers.Count; i++)
+                    {
+                        element += "[]";
+                    }
+
+                    int rank = arrayType.RankSpecifiers[0].Rank;
+                    List<int> lengths = array.Initializer is { } init
+                        ? Lengths(init, rank)
+                        : arrayType.RankSpecifiers[0].Sizes.Select(s => s is LiteralExpressionSyntax { Token.Value: int n } ? n : -1).ToList();
+                    return new AssignmentInfo(name, nameLocation, element, rank, lengths.ToEquatableArray(), valueLocation);
+                }
+
+                case ImplicitArrayCreationExpressionSyntax implicitArray:
+                {
+                    int rank = implicitArray.Commas.Count + 1;
+                    return new AssignmentInfo(name, nameLocation, null, rank, Lengths(implicitArray.Initializer, rank).ToEquatableArray(), valueLocation);
+                }
+
+                case CollectionExpressionSyntax collection:
+                {
+                    int length = collection.Elements.All(e => e is ExpressionElementSyntax) ? collection.Elements.Count : -1;
+                    return new AssignmentInfo(name, nameLocation, null, 1, new[] { length }.ToEquatableArray(), valueLocation);
+                }
+
+                case LiteralExpressionSyntax literal when !literal.IsKind(SyntaxKind.NullLiteralExpression) && !literal.IsKind(SyntaxKind.DefaultLiteralExpression):
+                    return new AssignmentInfo(name, nameLocation, null, 0, EquatableArray<int>.Empty, valueLocation);
+
+                default:
+                    return new AssignmentInfo(name, nameLocation, null, -1, EquatableArray<int>.Empty, valueLocation);
+            }
+        }
+
+        /// <summary>Lengths of each dimension of a rectangular initializer, -1 where it is not a literal list.</summary>
+        private static List<int> Lengths(InitializerExpressionSyntax initializer, int rank)
+        {
+            var lengths = new List<int>();
+            InitializerExpressionSyntax? current = initializer;
+            for (int d = 0; d < rank; d++)
+            {
+                if (current is null)
+                {
+                    lengths.Add(-1);
+                    continue;
+                }
+
+                lengths.Add(current.Expressions.Count);
+                current = current.Expressions.Count > 0 ? current.Expressions[0] as InitializerExpressionSyntax : null;
+            }
+
+            return lengths;
+        }
+
+        private static string LastIdentifier(TypeSyntax type) => type switch
+        {
+            QualifiedNameSyntax qualified => LastIdentifier(qualified.Right),
+            AliasQualifiedNameSyntax alias => LastIdentifier(alias.Name),
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => type.ToString(),
+        };
+
+        private static string Keyword(TypeDeclarationSyntax type) => type switch
+        {
+            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+
+        private static string TypeParameters(TypeDeclarationSyntax type)
+            => type.TypeParameterList is null ? string.Empty : "<" + string.Join(", ", type.TypeParameterList.Parameters.Select(p => p.Identifier.ValueText)) + ">";
+    }
+}
