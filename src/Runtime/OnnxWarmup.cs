@@ -1,0 +1,460 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.TfRecord;
+
+namespace Warmup.Runtime;
+
+/// <summary>
+/// Replays a TensorFlow Serving warmup file on ONNX Runtime sessions, the way TF Serving replays it before a model
+/// serves: records are streamed (only the records in flight are held), each is mapped to the session's inputs, checked,
+/// and run <see cref="WarmupReplayOptions.Iterations"/> times.
+/// </summary>
+public static class OnnxWarmup
+{
+    private const string StreamName = "<stream>";
+
+    /// <summary>
+    /// Replays <paramref name="warmupFilePath"/> on <paramref name="session"/>, which serves the <c>serving_default</c>
+    /// signature (records naming another signature fail, as in TF Serving). A missing file logs an information line and
+    /// returns a report with <see cref="WarmupReport.FileFound"/> false.
+    /// </summary>
+    /// <exception cref="WarmupReplayException">A record failed under <see cref="WarmupFailurePolicy.FailLoad"/>, or the path is a directory.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run in flight is terminated.</exception>
+    public static Task<WarmupReport> RunAsync(InferenceSession session, string warmupFilePath, WarmupReplayOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return RunAsync(Single(session), warmupFilePath, options, cancellationToken);
+    }
+
+    /// <summary>Replays the warmup records of <paramref name="warmupFile"/> on <paramref name="session"/> (see the path overload).</summary>
+    public static Task<WarmupReport> RunAsync(InferenceSession session, Stream warmupFile, WarmupReplayOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return RunAsync(Single(session), warmupFile, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Replays <paramref name="warmupFilePath"/> on several sessions: each record runs on the session registered under its
+    /// signature name (an empty name means <c>serving_default</c>).
+    /// </summary>
+    public static async Task<WarmupReport> RunAsync(IReadOnlyDictionary<string, InferenceSession> sessionsBySignature, string warmupFilePath,
+        WarmupReplayOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionsBySignature);
+        ArgumentException.ThrowIfNullOrEmpty(warmupFilePath);
+        options ??= new WarmupReplayOptions();
+        options.Validate();
+        if (Directory.Exists(warmupFilePath))
+        {
+            throw new WarmupReplayException(WarmupFailureKind.Io,
+                "is a directory, not a warmup file. Pass the path of the tf_serving_warmup_requests file.", warmupFilePath);
+        }
+
+        if (!File.Exists(warmupFilePath))
+        {
+            // TF Serving: "No warmup data file found at <path>" and the load goes on.
+            Log.NoWarmupFile(options.Logger ?? NullLogger.Instance, warmupFilePath);
+            var model = options.ModelName ?? warmupFilePath;
+            WarmupTelemetry.RecordLatency(model, "ok", 0);
+            return new WarmupReport
+            {
+                Model = model, Source = warmupFilePath, FileFound = false, Iterations = options.Iterations, Threads = options.Threads,
+                Summary = new WarmupSummary(),
+            };
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(warmupFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WarmupReplayException(WarmupFailureKind.Io, $"cannot open the warmup file ({ex.Message}).", warmupFilePath, innerException: ex);
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            return await ReplayAsync(sessionsBySignature, stream, warmupFilePath, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Replays the records of <paramref name="warmupFile"/> on several sessions selected by signature name.</summary>
+    public static Task<WarmupReport> RunAsync(IReadOnlyDictionary<string, InferenceSession> sessionsBySignature, Stream warmupFile,
+        WarmupReplayOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionsBySignature);
+        ArgumentNullException.ThrowIfNull(warmupFile);
+        options ??= new WarmupReplayOptions();
+        options.Validate();
+        return ReplayAsync(sessionsBySignature, warmupFile, StreamName, options, cancellationToken);
+    }
+
+    internal static IReadOnlyDictionary<string, InferenceSession> Single(InferenceSession session) =>
+        new Dictionary<string, InferenceSession>(StringComparer.Ordinal) { [TfServing.DefaultSignatureName] = session };
+
+    private static async Task<WarmupReport> ReplayAsync(IReadOnlyDictionary<string, InferenceSession> sessions, Stream stream, string source,
+        WarmupReplayOptions options, CancellationToken cancellationToken)
+    {
+        if (sessions.Count == 0)
+        {
+            throw new ArgumentException("Register at least one session.", nameof(sessions));
+        }
+
+        var model = options.ModelName ?? source;
+        var logger = options.Logger ?? NullLogger.Instance;
+        using var activity = WarmupTelemetry.Source.StartActivity("warmup");
+        activity?.SetTag("warmup.model", model);
+        activity?.SetTag("warmup.file", source);
+        activity?.SetTag("warmup.iterations", options.Iterations);
+        activity?.SetTag("warmup.threads", options.Threads);
+        Log.Starting(logger, source, options.Iterations, options.Threads, model);
+
+        var started = Stopwatch.GetTimestamp();
+        var replay = new Replay(sessions, source, model, options, logger, cancellationToken);
+        try
+        {
+            await replay.RunAsync(stream).ConfigureAwait(false);
+        }
+        finally
+        {
+            replay.Dispose();
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var records = replay.Results.OrderBy(r => r.Index).ToArray();
+        var status = cancellationToken.IsCancellationRequested ? "cancelled"
+            : replay.Failure is not null || records.Any(r => r.Status == WarmupRecordStatus.Failed) || replay.FileError is not null ? "failed"
+            : "ok";
+        WarmupTelemetry.RecordLatency(model, status, elapsed.TotalMicroseconds);
+        activity?.SetTag("warmup.records", records.Length);
+        activity?.SetTag("warmup.status", status);
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (replay.Failure is { } failure)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+            Log.WarmupFailed(logger, source, failure.Message, failure);
+            throw failure;
+        }
+
+        Log.Finished(logger, source, records.Length, (long)elapsed.TotalMicroseconds);
+        var ratios = records.Select(r => r.LastToFirstRatio).Where(r => r is not null).ToArray();
+        return new WarmupReport
+        {
+            Model = model,
+            Source = source,
+            Iterations = options.Iterations,
+            Threads = options.Threads,
+            Records = records,
+            FileError = replay.FileError,
+            Summary = new WarmupSummary
+            {
+                Records = records.Length,
+                Replayed = records.Count(r => r.Status == WarmupRecordStatus.Ok),
+                Failed = records.Count(r => r.Status == WarmupRecordStatus.Failed) + (replay.FileError is null ? 0 : 1),
+                Skipped = records.Count(r => r.Status == WarmupRecordStatus.Skipped),
+                Runs = replay.Runs,
+                ElapsedMs = elapsed.TotalMilliseconds,
+                MaxLastToFirstRatio = ratios.Length == 0 ? null : ratios.Max(),
+            },
+        };
+    }
+
+    /// <summary>The state of one replay: a reader feeding up to Threads records at a time to the thread pool.</summary>
+    private sealed class Replay : IDisposable
+    {
+        private readonly IReadOnlyDictionary<string, InferenceSession> _sessions;
+        private readonly string _source;
+        private readonly string _model;
+        private readonly WarmupReplayOptions _options;
+        private readonly ILogger _logger;
+        private readonly CancellationToken _cancellationToken;
+        private readonly CancellationTokenSource _stop;
+        private readonly SemaphoreSlim _gate;
+        private readonly List<WarmupRecordResult> _results = [];
+        private int _runs;
+
+        public Replay(IReadOnlyDictionary<string, InferenceSession> sessions, string source, string model, WarmupReplayOptions options, ILogger logger,
+            CancellationToken cancellationToken)
+        {
+            _sessions = sessions;
+            _source = source;
+            _model = model;
+            _options = options;
+            _logger = logger;
+            _cancellationToken = cancellationToken;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _gate = new SemaphoreSlim(options.Threads);
+        }
+
+        public WarmupReplayException? Failure { get; private set; }
+
+        public string? FileError { get; private set; }
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public IReadOnlyList<WarmupRecordResult> Results
+        {
+            get
+            {
+                lock (_results)
+                {
+                    return _results.ToArray();
+                }
+            }
+        }
+
+        public async Task RunAsync(Stream stream)
+        {
+            var running = new List<Task>();
+            using var reader = new TfRecordReader(stream, _source, leaveOpen: true);
+            try
+            {
+                while (true)
+                {
+                    await _gate.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    var handedOver = false;
+                    try
+                    {
+                        TfRecordEntry entry;
+                        try
+                        {
+                            if (!await reader.MoveNextAsync(_stop.Token).ConfigureAwait(false))
+                            {
+                                break;
+                            }
+
+                            entry = reader.Current;
+                        }
+                        catch (WarmupFormatException ex)
+                        {
+                            // Corrupt framing ends the file: nothing after it can be located.
+                            FileFailed(WarmupReplayException.FromFormat(ex.WithLocation(_source, null, null)));
+                            break;
+                        }
+
+                        if (_options.MaxRecords is { } max && entry.Index >= max)
+                        {
+                            FileFailed(new WarmupReplayException(WarmupFailureKind.TooManyRecords,
+                                $"Number of warmup records exceeds the maximum ({max}). TF Serving fails the load above {TfServing.MaxRecords}; remove records.",
+                                _source, entry.Index, entry.Offset));
+                            break;
+                        }
+
+                        PredictionLog log;
+                        try
+                        {
+                            log = WarmupFile.ParseRecord(entry.Data.Span, entry.Index, entry.Offset, _source);
+                        }
+                        catch (WarmupFormatException ex)
+                        {
+                            RecordFailed(entry.Index, entry.Offset, "unknown", WarmupReplayException.FromFormat(ex));
+                            if (Failure is not null)
+                            {
+                                break;
+                            }
+
+                            continue;
+                        }
+
+                        var task = ProcessAsync(entry.Index, entry.Offset, log);
+                        handedOver = true;
+                        if (_options.Threads == 1)
+                        {
+                            await task.ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            running.Add(task);
+                        }
+
+                        if (Failure is not null)
+                        {
+                            break;
+                        }
+                    }
+                    finally
+                    {
+                        if (!handedOver)
+                        {
+                            _gate.Release();
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // A failure under FailLoad or the caller's token stopped the replay; both are reported by the caller.
+            }
+            finally
+            {
+                await Task.WhenAll(running).ConfigureAwait(false);
+            }
+        }
+
+        private async Task ProcessAsync(long index, long offset, PredictionLog log)
+        {
+            var logType = TfServing.LogTypeName(log.LogTypeCase);
+            try
+            {
+                var result = await Task.Run(() => Process(index, offset, log, logType), _stop.Token).ConfigureAwait(false);
+                Add(result);
+                WarmupTelemetry.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
+            }
+            catch (WarmupReplayException ex)
+            {
+                RecordFailed(index, offset, logType, ex);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopped by a sibling's failure or by the caller.
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private WarmupRecordResult Process(long index, long offset, PredictionLog log, string logType)
+        {
+            if (log.LogTypeCase == PredictionLog.LogTypeOneofCase.None)
+            {
+                // TF Serving counts a record without log type and runs nothing.
+                return new WarmupRecordResult { Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Skipped };
+            }
+
+            PreparedRecord prepared;
+            try
+            {
+                prepared = RequestMapper.Prepare(log, _sessions, _options);
+            }
+            catch (WarmupReplayException ex)
+            {
+                throw ex.WithLocation(_source, index, offset);
+            }
+
+            using (prepared)
+            {
+                var iterations = Math.Max(0, _options.Iterations);
+                var latencies = new double[iterations];
+                using var runOptions = new RunOptions();
+                using var recordStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                if (_options.RecordTimeout is { } timeout && timeout != Timeout.InfiniteTimeSpan)
+                {
+                    recordStop.CancelAfter(timeout);
+                }
+
+                // ONNX Runtime checks the terminate flag between kernels, so a run in flight stops promptly.
+                using var registration = recordStop.Token.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+                for (var i = 0; i < iterations; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    foreach (var run in prepared.Runs)
+                    {
+                        if (recordStop.IsCancellationRequested)
+                        {
+                            throw Stopped(index, offset);
+                        }
+
+                        try
+                        {
+                            run.Run(runOptions, _options.UseIoBinding);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            if (recordStop.IsCancellationRequested)
+                            {
+                                throw Stopped(index, offset);
+                            }
+
+                            throw new WarmupReplayException(WarmupFailureKind.RunFailed,
+                                $"ONNX Runtime failed to run signature \"{run.Signature}\" with {string.Join(", ", run.Shapes.Select(s => s.ToString()))}: {ex.Message}",
+                                _source, index, offset, ex);
+                        }
+
+                        Interlocked.Increment(ref _runs);
+                    }
+
+                    latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+
+                return new WarmupRecordResult
+                {
+                    Index = index,
+                    Offset = offset,
+                    LogType = logType,
+                    Signatures = prepared.Signatures,
+                    Inputs = prepared.Shapes,
+                    IterationMs = latencies,
+                    Status = iterations == 0 ? WarmupRecordStatus.Skipped : WarmupRecordStatus.Ok,
+                };
+            }
+        }
+
+        private Exception Stopped(long index, long offset) =>
+            _stop.IsCancellationRequested
+                ? new OperationCanceledException(_stop.Token)
+                : new WarmupReplayException(WarmupFailureKind.Timeout,
+                    $"the record took longer than RecordTimeout ({_options.RecordTimeout!.Value.TotalMilliseconds:F0} ms) and its run was terminated. " +
+                    "Raise RecordTimeout, or check the model and the record's shapes.", _source, index, offset);
+
+        private void RecordFailed(long index, long offset, string logType, WarmupReplayException error)
+        {
+            error = error.WithLocation(_source, index, offset);
+            Add(new WarmupRecordResult
+            {
+                Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Failed, Error = error.Message, FailureKind = error.Kind,
+            });
+            WarmupTelemetry.RecordRead(_model, "failed");
+            Fail(error);
+        }
+
+        private void FileFailed(WarmupReplayException error)
+        {
+            FileError = error.Message;
+            Fail(error);
+        }
+
+        private void Fail(WarmupReplayException error)
+        {
+            if (_options.FailurePolicy == WarmupFailurePolicy.LogAndContinue)
+            {
+                Log.RecordFailed(_logger, error.Message, error);
+                return;
+            }
+
+            lock (_results)
+            {
+                Failure ??= error;
+            }
+
+            _stop.Cancel();
+        }
+
+        private void Add(WarmupRecordResult result)
+        {
+            lock (_results)
+            {
+                _results.Add(result);
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _gate.Dispose();
+        }
+    }
+}

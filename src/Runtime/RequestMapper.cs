@@ -1,0 +1,552 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Tensors;
+using TensorProto = Warmup.Format.Protos.TensorFlow.TensorProto;
+
+namespace Warmup.Runtime;
+
+/// <summary>One session run prepared from a record: native input tensors, already checked against the session.</summary>
+internal sealed class PreparedRun : IDisposable
+{
+    public PreparedRun(string signature, InferenceSession session, string[] inputNames, OrtValue[] inputs, string[] outputNames,
+        WarmupTensorShape[] shapes)
+    {
+        Signature = signature;
+        Session = session;
+        InputNames = inputNames;
+        Inputs = inputs;
+        OutputNames = outputNames;
+        Shapes = shapes;
+    }
+
+    public string Signature { get; }
+    public InferenceSession Session { get; }
+    public string[] InputNames { get; }
+    public OrtValue[] Inputs { get; }
+    public string[] OutputNames { get; }
+    public WarmupTensorShape[] Shapes { get; }
+
+    public void Run(RunOptions runOptions, bool useIoBinding)
+    {
+        if (!useIoBinding)
+        {
+            using var results = Session.Run(runOptions, InputNames, Inputs, OutputNames);
+            return;
+        }
+
+        using var binding = Session.CreateIoBinding();
+        for (var i = 0; i < InputNames.Length; i++)
+        {
+            binding.BindInput(InputNames[i], Inputs[i]);
+        }
+
+        using var memoryInfos = Session.GetMemoryInfosForOutputs();
+        var allOutputs = Session.OutputNames;
+        foreach (var name in OutputNames)
+        {
+            binding.BindOutputToDevice(name, memoryInfos[IndexOf(allOutputs, name)]);
+        }
+
+        Session.RunWithBinding(runOptions, binding);
+        using var outputs = binding.GetOutputValues();
+    }
+
+    public void Dispose()
+    {
+        foreach (var value in Inputs)
+        {
+            value.Dispose();
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
+
+/// <summary>All runs of one record.</summary>
+internal sealed class PreparedRecord : IDisposable
+{
+    public PreparedRecord(IReadOnlyList<PreparedRun> runs) => Runs = runs;
+
+    public IReadOnlyList<PreparedRun> Runs { get; }
+
+    public IReadOnlyList<string> Signatures => Runs.Select(r => r.Signature).ToArray();
+
+    public IReadOnlyList<WarmupTensorShape> Shapes => Runs.SelectMany(r => r.Shapes).ToArray();
+
+    /// <summary>A key that is equal for records feeding the same signatures with the same dtypes and shapes.</summary>
+    public string ShapeKey => string.Join(" | ", Runs.Select(r => r.Signature + " " + string.Join(" ", r.Shapes.Select(s => s.ToString()))));
+
+    public void Dispose()
+    {
+        foreach (var run in Runs)
+        {
+            run.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Maps PredictionLog records to ONNX Runtime inputs: request names through <see cref="InputNames.Resolve"/>, tensors
+/// through <see cref="TensorProtoConverter"/>, every dtype and shape checked against the session's metadata before any
+/// native call. Errors are <see cref="WarmupReplayException"/> without location (the caller adds it).
+/// </summary>
+internal static class RequestMapper
+{
+    public static PreparedRecord Prepare(PredictionLog log, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
+    {
+        var runs = new List<PreparedRun>();
+        try
+        {
+            switch (log.LogTypeCase)
+            {
+                case PredictionLog.LogTypeOneofCase.PredictLog:
+                    runs.Add(MapPredict(log.PredictLog.Request ?? throw Invalid("predict_log has no request. Set predict_log.request."), sessions, options));
+                    break;
+                case PredictionLog.LogTypeOneofCase.ClassifyLog:
+                    var classify = log.ClassifyLog.Request ?? throw Invalid("classify_log has no request. Set classify_log.request.");
+                    runs.Add(MapExamples(classify.ModelSpec?.SignatureName, classify.Input, "classify", sessions, options));
+                    break;
+                case PredictionLog.LogTypeOneofCase.RegressLog:
+                    var regress = log.RegressLog.Request ?? throw Invalid("regress_log has no request. Set regress_log.request.");
+                    runs.Add(MapExamples(regress.ModelSpec?.SignatureName, regress.Input, "regress", sessions, options));
+                    break;
+                case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+                    var multi = log.MultiInferenceLog.Request ?? throw Invalid("multi_inference_log has no request. Set multi_inference_log.request.");
+                    if (multi.Tasks.Count == 0)
+                    {
+                        throw Invalid("multi_inference request has no tasks. Add at least one inference task.");
+                    }
+
+                    foreach (var task in multi.Tasks)
+                    {
+                        if (task.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod))
+                        {
+                            throw Invalid($"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}.");
+                        }
+
+                        runs.Add(MapExamples(task.ModelSpec?.SignatureName, multi.Input, "multi_inference", sessions, options));
+                    }
+
+                    break;
+                case PredictionLog.LogTypeOneofCase.SessionRunLog when options.AllowSessionRunFeeds:
+                    runs.Add(MapSessionRun(log.SessionRunLog.Request ?? throw Invalid("session_run_log has no request."), sessions, options));
+                    break;
+                case PredictionLog.LogTypeOneofCase.None:
+                    break;
+                default:
+                    throw new WarmupReplayException(WarmupFailureKind.UnsupportedLogType,
+                        $"Unsupported log_type for warmup: {TfServing.FieldNumber(log.LogTypeCase)} ({TfServing.LogTypeName(log.LogTypeCase)}). " +
+                        (log.LogTypeCase == PredictionLog.LogTypeOneofCase.SessionRunLog
+                            ? "TF Serving rejects session_run_log records; use predict_log, or set AllowSessionRunFeeds to replay their feeds."
+                            : "TF Serving's classic runtime rejects this log type; use predict_log."));
+            }
+
+            return new PreparedRecord(runs);
+        }
+        catch
+        {
+            foreach (var run in runs)
+            {
+                run.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static PreparedRun MapPredict(PredictRequest request, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
+    {
+        var (signature, session) = SelectSession(request.ModelSpec?.SignatureName, sessions);
+        if (request.Inputs.Count == 0)
+        {
+            throw new WarmupReplayException(WarmupFailureKind.UnknownInput, "predict request has no inputs. Add the model's input tensors.");
+        }
+
+        var feeds = new FeedBuilder(session, signature);
+        try
+        {
+            foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                var input = ResolveInput(name, session, signature, options);
+                feeds.Add(name, input, Decode(tensor, $"input \"{name}\"", options));
+            }
+
+            return feeds.Build(ResolveOutputs(request.OutputFilter, session, signature, "output_filter"));
+        }
+        catch
+        {
+            feeds.Dispose();
+            throw;
+        }
+    }
+
+    private static PreparedRun MapSessionRun(SessionRunRequest request, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
+    {
+        var (signature, session) = SelectSession(request.ModelSpec?.SignatureName, sessions);
+        var feeds = new FeedBuilder(session, signature);
+        try
+        {
+            foreach (var feed in request.Feed)
+            {
+                var input = ResolveInput(feed.Name, session, signature, options);
+                feeds.Add(feed.Name, input, Decode(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", options));
+            }
+
+            return feeds.Build(ResolveOutputs(request.Fetch, session, signature, "fetch"));
+        }
+        catch
+        {
+            feeds.Dispose();
+            throw;
+        }
+    }
+
+    private static PreparedRun MapExamples(string? signatureName, Input? input, string what, IReadOnlyDictionary<string, InferenceSession> sessions,
+        WarmupReplayOptions options)
+    {
+        var (signature, session) = SelectSession(signatureName, sessions);
+        var examples = ExamplesOf(input, what);
+        var feeds = new FeedBuilder(session, signature);
+        try
+        {
+            var modelInputs = session.InputNames;
+            if (modelInputs.Count == 1 && session.InputMetadata[modelInputs[0]] is { IsString: true } only)
+            {
+                // TF's convention: the signature's single DT_STRING input (tf_example:0) takes the serialized Examples.
+                var bytes = examples.Select(e => e.ToByteArray()).ToArray();
+                long[] shape = only.Dimensions.Length == 2 ? [bytes.Length, 1] : [bytes.Length];
+                feeds.Add("tf.Examples", modelInputs[0], TensorData.CreateStrings(bytes, shape));
+            }
+            else
+            {
+                AddFeatures(examples, feeds, session, signature, options);
+            }
+
+            return feeds.Build(ResolveOutputs([], session, signature, "outputs"));
+        }
+        catch
+        {
+            feeds.Dispose();
+            throw;
+        }
+    }
+
+    // Feature-by-feature: each session input takes the feature of the same name from every Example (batch = examples).
+    private static void AddFeatures(IReadOnlyList<Example> examples, FeedBuilder feeds, InferenceSession session, string signature, WarmupReplayOptions options)
+    {
+        var featureForInput = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var feature in examples.SelectMany(e => e.Features?.Feature.Keys ?? Enumerable.Empty<string>()).Distinct().Order(StringComparer.Ordinal))
+        {
+            if (InputNames.Resolve(feature, session.InputNames, options.InputNameMap, signature) is { } input)
+            {
+                featureForInput.TryAdd(input, feature);
+            }
+        }
+
+        foreach (var input in session.InputNames)
+        {
+            if (!featureForInput.TryGetValue(input, out var feature))
+            {
+                var present = examples.SelectMany(e => e.Features?.Feature.Keys ?? Enumerable.Empty<string>()).Distinct().Order(StringComparer.Ordinal);
+                throw new WarmupReplayException(WarmupFailureKind.UnknownInput,
+                    $"the model's input \"{input}\" has no feature of that name in the tf.Examples (features: {string.Join(", ", present.Select(p => $"\"{p}\""))}). " +
+                    "Add the feature, map it with InputNameMap, or give the model a single string input that takes serialized Examples.");
+            }
+
+            feeds.Add($"feature \"{feature}\"", input, FeatureTensor(examples, feature, session.InputMetadata[input]));
+        }
+    }
+
+    private static TensorData FeatureTensor(IReadOnlyList<Example> examples, string feature, NodeMetadata metadata)
+    {
+        Feature.KindOneofCase? kind = null;
+        var perExample = -1;
+        var lists = new Feature[examples.Count];
+        for (var i = 0; i < examples.Count; i++)
+        {
+            if (examples[i].Features?.Feature.TryGetValue(feature, out var value) != true || value is null)
+            {
+                throw new WarmupReplayException(WarmupFailureKind.InvalidTensor,
+                    $"tf.Example {i} lacks feature \"{feature}\", which the other examples have. Every example needs every input feature.");
+            }
+
+            var count = value.KindCase switch
+            {
+                Feature.KindOneofCase.FloatList => value.FloatList.Value.Count,
+                Feature.KindOneofCase.Int64List => value.Int64List.Value.Count,
+                Feature.KindOneofCase.BytesList => value.BytesList.Value.Count,
+                _ => throw new WarmupReplayException(WarmupFailureKind.InvalidTensor, $"feature \"{feature}\" of tf.Example {i} has no value list."),
+            };
+            if (kind is not null && (kind != value.KindCase || count != perExample))
+            {
+                throw new WarmupReplayException(WarmupFailureKind.InvalidTensor,
+                    $"feature \"{feature}\" of tf.Example {i} has {count} {value.KindCase} value(s), but tf.Example 0 has {perExample} {kind}: " +
+                    "a fixed-length feature needs the same type and count in every example.");
+            }
+
+            kind = value.KindCase;
+            perExample = count;
+            lists[i] = value;
+        }
+
+        long[] shape = metadata.Dimensions.Length == 1 && perExample == 1 ? [examples.Count] : [examples.Count, perExample];
+        return kind switch
+        {
+            Feature.KindOneofCase.FloatList => TensorData.Create(lists.SelectMany(f => f.FloatList.Value).ToArray(), shape),
+            Feature.KindOneofCase.Int64List => TensorData.Create(lists.SelectMany(f => f.Int64List.Value).ToArray(), shape),
+            _ => TensorData.CreateStrings(lists.SelectMany(f => f.BytesList.Value).Select(b => b.ToByteArray()).ToArray(), shape),
+        };
+    }
+
+    private static List<Example> ExamplesOf(Input? input, string what)
+    {
+        switch (input?.KindCase)
+        {
+            case Input.KindOneofCase.ExampleList when input.ExampleList.Examples.Count > 0:
+                return input.ExampleList.Examples.ToList();
+            case Input.KindOneofCase.ExampleListWithContext when input.ExampleListWithContext.Examples.Count > 0:
+                // TF merges the context's features into every example (the example's own value wins).
+                var context = input.ExampleListWithContext.Context?.Features?.Feature;
+                return input.ExampleListWithContext.Examples.Select(e =>
+                {
+                    var merged = e.Clone();
+                    merged.Features ??= new Features();
+                    foreach (var (name, value) in context ?? [])
+                    {
+                        merged.Features.Feature.TryAdd(name, value);
+                    }
+
+                    return merged;
+                }).ToList();
+            case Input.KindOneofCase.ExampleList or Input.KindOneofCase.ExampleListWithContext:
+                throw Invalid($"{what} request has an empty example list. Add at least one tf.Example.");
+            default:
+                throw Invalid($"{what} request has no input.example_list. Add the tf.Examples to {what}.");
+        }
+    }
+
+    private static (string Signature, InferenceSession Session) SelectSession(string? signatureName, IReadOnlyDictionary<string, InferenceSession> sessions)
+    {
+        var signature = TfServing.ResolveSignatureName(signatureName);
+        if (sessions.TryGetValue(signature, out var session))
+        {
+            return (signature, session);
+        }
+
+        throw new WarmupReplayException(WarmupFailureKind.UnknownSignature,
+            $"Serving signature key \"{signature}\" not found. Registered signatures: {string.Join(", ", sessions.Keys.Order(StringComparer.Ordinal).Select(k => $"\"{k}\""))}. " +
+            "Register a session for it, or fix the record's model_spec.signature_name.");
+    }
+
+    private static string ResolveInput(string requestName, InferenceSession session, string signature, WarmupReplayOptions options) =>
+        InputNames.Resolve(requestName, session.InputNames, options.InputNameMap, signature)
+        ?? throw new WarmupReplayException(WarmupFailureKind.UnknownInput, InputNames.DescribeUnknown(requestName, session.InputNames));
+
+    private static string[] ResolveOutputs(IEnumerable<string> requested, InferenceSession session, string signature, string field)
+    {
+        var names = requested.ToList();
+        if (names.Count == 0)
+        {
+            return session.OutputNames.ToArray();
+        }
+
+        var resolved = new List<string>();
+        foreach (var name in names)
+        {
+            var output = InputNames.Resolve(name, session.OutputNames, null, signature)
+                ?? throw new WarmupReplayException(WarmupFailureKind.UnknownOutput,
+                    $"{field} names \"{name}\", which matches none of the model's outputs ({string.Join(", ", session.OutputNames.Select(n => $"\"{n}\""))}). " +
+                    $"Fix the {field} or leave it empty to fetch every output.");
+            if (!resolved.Contains(output, StringComparer.Ordinal))
+            {
+                resolved.Add(output);
+            }
+        }
+
+        return resolved.ToArray();
+    }
+
+    private static TensorData Decode(TensorProto proto, string what, WarmupReplayOptions options)
+    {
+        try
+        {
+            return TensorProtoConverter.ToTensorData(proto, what, options.TensorLimits);
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw WarmupReplayException.FromFormat(ex);
+        }
+    }
+
+    private static WarmupReplayException Invalid(string problem) => new(WarmupFailureKind.InvalidRequest, problem);
+
+    /// <summary>Collects checked inputs for one run and creates their native tensors.</summary>
+    private sealed class FeedBuilder : IDisposable
+    {
+        private readonly InferenceSession _session;
+        private readonly string _signature;
+        private readonly List<(string Input, OrtValue Value, WarmupTensorShape Shape)> _feeds = [];
+        private readonly Dictionary<string, (long Size, string Input)> _symbolic = new(StringComparer.Ordinal);
+        private bool _built;
+
+        public FeedBuilder(InferenceSession session, string signature)
+        {
+            _session = session;
+            _signature = signature;
+        }
+
+        public void Add(string requestName, string input, TensorData data)
+        {
+            if (_feeds.Any(f => f.Input == input))
+            {
+                throw new WarmupReplayException(WarmupFailureKind.UnknownInput,
+                    $"{requestName} and another request input both map to the model's input \"{input}\". Feed each input once.");
+            }
+
+            Check(requestName, input, data);
+            _feeds.Add((input, ToOrtValue(data), new WarmupTensorShape(input, data.DType.Name, data.GetShape())));
+        }
+
+        public PreparedRun Build(string[] outputs)
+        {
+            var missing = _session.InputNames.Where(n => _feeds.All(f => f.Input != n)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new WarmupReplayException(WarmupFailureKind.UnknownInput,
+                    $"the request does not feed the model's input(s) {string.Join(", ", missing.Select(m => $"\"{m}\""))} (signature \"{_signature}\"). " +
+                    "Every model input needs a tensor in the request.");
+            }
+
+            // Feed in the session's input order so runs are deterministic.
+            var ordered = _session.InputNames.Select(n => _feeds.First(f => f.Input == n)).ToArray();
+            _built = true;
+            return new PreparedRun(_signature, _session, ordered.Select(f => f.Input).ToArray(), ordered.Select(f => f.Value).ToArray(), outputs,
+                ordered.Select(f => f.Shape).ToArray());
+        }
+
+        public void Dispose()
+        {
+            if (!_built)
+            {
+                foreach (var feed in _feeds)
+                {
+                    feed.Value.Dispose();
+                }
+            }
+        }
+
+        private void Check(string requestName, string input, TensorData data)
+        {
+            var metadata = _session.InputMetadata[input];
+            if (!metadata.IsTensor)
+            {
+                throw new WarmupReplayException(WarmupFailureKind.UnsupportedDtype,
+                    $"the model's input \"{input}\" is a {metadata.OnnxValueType}, not a tensor; warmup can only feed tensors.");
+            }
+
+            var expected = DTypes.FromOnnx((OnnxElementType)(int)metadata.ElementDataType);
+            if (expected is null || !expected.IsSupported)
+            {
+                throw new WarmupReplayException(WarmupFailureKind.UnsupportedDtype,
+                    $"the model's input \"{input}\" has element type {metadata.ElementDataType}, which warmup cannot feed from .NET.");
+            }
+
+            if (expected.DataType != data.DataType)
+            {
+                throw new WarmupReplayException(WarmupFailureKind.DTypeMismatch,
+                    $"{requestName} is {data.DType.Name} but the model's input \"{input}\" takes {expected.Name} (ONNX {metadata.ElementDataType}). " +
+                    $"Write the sample as {expected.Name}.");
+            }
+
+            var dims = metadata.Dimensions;
+            var shape = data.Shape;
+            // ONNX Runtime reports no dims both for scalars and for inputs of unknown rank; only a known rank is checked.
+            if (dims.Length == 0 && shape.Count == 0)
+            {
+                return;
+            }
+
+            if (dims.Length != 0 && dims.Length != shape.Count)
+            {
+                throw ShapeMismatch(requestName, input, shape, metadata, $"rank {shape.Count} where the model takes rank {dims.Length}");
+            }
+
+            for (var d = 0; d < dims.Length; d++)
+            {
+                if (dims[d] >= 0 && dims[d] != shape[d])
+                {
+                    throw ShapeMismatch(requestName, input, shape, metadata, $"size {shape[d]} in dimension {d} where the model takes {dims[d]}");
+                }
+
+                var symbol = metadata.SymbolicDimensions.Length > d ? metadata.SymbolicDimensions[d] : null;
+                if (dims[d] < 0 && !string.IsNullOrEmpty(symbol))
+                {
+                    if (_symbolic.TryGetValue(symbol, out var seen) && seen.Size != shape[d])
+                    {
+                        throw ShapeMismatch(requestName, input, shape, metadata,
+                            $"size {shape[d]} for dimension \"{symbol}\", which is {seen.Size} in input \"{seen.Input}\"");
+                    }
+
+                    _symbolic.TryAdd(symbol, (shape[d], input));
+                }
+            }
+        }
+
+        private static WarmupReplayException ShapeMismatch(string requestName, string input, IReadOnlyList<long> shape, NodeMetadata metadata, string detail) =>
+            new(WarmupFailureKind.ShapeMismatch,
+                $"{requestName} has shape {TensorShapes.Format(shape.ToArray())}: {detail} (model input \"{input}\" is {FormatDims(metadata)}). " +
+                "Write the sample with the model's shape.");
+    }
+
+    internal static string FormatDims(NodeMetadata metadata) =>
+        "[" + string.Join(",", metadata.Dimensions.Select((d, i) =>
+            d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : metadata.SymbolicDimensions.Length > i && !string.IsNullOrEmpty(metadata.SymbolicDimensions[i]) ? metadata.SymbolicDimensions[i] : "?")) + "]";
+
+    /// <summary>Copies a checked tensor into a native ONNX Runtime tensor.</summary>
+    internal static OrtValue ToOrtValue(TensorData data)
+    {
+        var shape = data.GetShape();
+        if (data.DType.IsString)
+        {
+            var strings = (byte[][])data.Values;
+            var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+            try
+            {
+                for (var i = 0; i < strings.Length; i++)
+                {
+                    value.StringTensorSetElementAt((ReadOnlySpan<byte>)strings[i], i);
+                }
+
+                return value;
+            }
+            catch
+            {
+                value.Dispose();
+                throw;
+            }
+        }
+
+        var tensor = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)data.DType.OnnxType, shape);
+        // The dtype table's element types are blittable with ONNX's layouts (bool is one byte of 0/1, Half and BFloat16 are raw bits).
+        var bytes = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(data.Values), checked(data.Values.Length * data.DType.ElementSize));
+        bytes.CopyTo(tensor.GetTensorMutableRawData());
+        return tensor;
+    }
+}
