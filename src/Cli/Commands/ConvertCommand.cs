@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Text.Json;
+using Warmup.Cli.Triton;
+using Warmup.Format;
+using Warmup.Format.TfRecord;
+
+namespace Warmup.Cli.Commands;
+
+/// <summary>
+/// <c>warmup convert &lt;in&gt; &lt;out&gt; [--from json|tfrecord|triton] [--to json|tfrecord]</c>: lossless JSON ↔ TFRecord, and a
+/// Triton <c>model_warmup</c> section → TFRecord.
+/// </summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var input = new Argument<string>("in") { Description = "The input: a warmup file (tfrecord), its JSON form (json), or a Triton config.pbtxt or model directory (triton)." };
+        var output = new Argument<string>("out") { Description = "The output file (written atomically)." };
+        var from = new Option<string>("--from") { Description = "Input format (default: from the name: .json → json, config.pbtxt or .pbtxt → triton, else tfrecord)." };
+        from.AcceptOnlyFromAmong("json", "tfrecord", "triton");
+        var to = new Option<string>("--to") { Description = "Output format (default: .json → json, else tfrecord)." };
+        to.AcceptOnlyFromAmong("json", "tfrecord");
+        var name = new Option<string>("--name") { Description = "Triton only: the TF Serving model name in the records (default: the config's name)." };
+        var seed = new Option<int>("--seed") { Description = "Triton only: seed for random_data.", DefaultValueFactory = _ => 0 };
+        var command = new Command("convert",
+            "Convert between a warmup file and its JSON form, losslessly (JSON carries readable values and each record's exact bytes in base64, " +
+            "so TFRecord → JSON → TFRecord gives the same bytes), or convert a Triton model_warmup section (config.pbtxt + input_data_file) to a warmup file.")
+        {
+            input, output, from, to, name, seed,
+        };
+        command.SetAction(parse => Program.Guard(context, () =>
+        {
+            var inPath = parse.GetValue(input)!;
+            var outPath = parse.GetValue(output)!;
+            var fromFormat = parse.GetValue(from) ?? GuessInput(inPath);
+            var toFormat = parse.GetValue(to) ?? (outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "json" : "tfrecord");
+            return Run(context, inPath, outPath, fromFormat, toFormat, parse.GetValue(name), parse.GetValue(seed));
+        }));
+        return command;
+    }
+
+    private static string GuessInput(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "json"
+        : path.EndsWith(".pbtxt", StringComparison.OrdinalIgnoreCase) || File.Exists(Path.Combine(path, TritonWarmup.ConfigFileName)) ? "triton"
+        : "tfrecord";
+
+    private static int Run(CliContext context, string inPath, string outPath, string from, string to, string? modelName, int seed)
+    {
+        if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
+        {
+            throw CliException.Usage($"{outPath}: the output is the input. Pass another output path.");
+        }
+
+        if (modelName is not null && from != "triton")
+        {
+            throw CliException.Usage("--name applies to --from triton only; JSON and TFRecord records keep their own model spec.");
+        }
+
+        var records = from switch
+        {
+            "json" => FromJson(inPath),
+            "triton" => FromTriton(inPath, modelName, seed),
+            _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file")).Select(r => r.Bytes),
+        };
+
+        var count = to == "json" ? WriteJson(outPath, inPath, records) : WriteTfRecord(outPath, records);
+        context.Info($"{outPath}: wrote {count} record(s) ({from} → {to}).");
+        if (count > TfServing.MaxRecords && to == "tfrecord")
+        {
+            context.Warning($"{outPath}: {count} records; TF Serving fails the load above {TfServing.MaxRecords}.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static IEnumerable<byte[]> FromJson(string path)
+    {
+        using var stream = InputFiles.OpenRead(path, "the JSON file");
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException ex)
+        {
+            throw CliException.Invalid($"{path}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: not valid JSON ({ex.Message.Split(" LineNumber")[0].TrimEnd('.', ' ')}). " +
+                "Expected the output of 'warmup convert <file> <out.json>' or 'warmup inspect --json'.");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object ||
+                !document.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+            {
+                throw CliException.Invalid($"{path}: expected an object with a \"records\" array, as 'warmup convert <file> <out.json>' writes.");
+            }
+
+            var position = 0;
+            foreach (var record in records.EnumerateArray())
+            {
+                yield return RecordJson.ToBytes(record, path, position++);
+            }
+        }
+    }
+
+    private static IEnumerable<byte[]> FromTriton(string path, string? modelName, int seed) =>
+        TritonWarmup.ToLogs(TritonWarmup.ResolveConfig(path), modelName, seed).Select(DeterministicProto.Serialize);
+
+    private static int WriteTfRecord(string path, IEnumerable<byte[]> records)
+    {
+        var count = 0;
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new TfRecordWriter(stream, leaveOpen: true);
+            foreach (var record in records)
+            {
+                writer.Write(record);
+                count++;
+            }
+
+            writer.Flush();
+        });
+        return count;
+    }
+
+    private static int WriteJson(string path, string source, IEnumerable<byte[]> records)
+    {
+        var count = 0;
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, JsonOutput.WriterOptions);
+            w.WriteStartObject();
+            w.WriteString("file", source);
+            w.WriteStartArray("records");
+            long offset = 0;
+            foreach (var bytes in records)
+            {
+                // The record's bytes are what a TFRecord file would hold; offsets are those of the equivalent TFRecord file.
+                var log = WarmupFile.ParseRecord(bytes, count, offset);
+                RecordJson.WriteRecord(w, count, offset, bytes.Length, log, maxValues: null, bytes);
+                offset += bytes.Length + TfRecordWriter.FramingBytes;
+                count++;
+                if (w.BytesPending > 1 << 16)
+                {
+                    w.Flush();
+                }
+            }
+
+            w.WriteEndArray();
+            w.WriteStartObject("summary");
+            w.WriteNumber("records", count);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.Flush();
+            stream.WriteByte((byte)'\n');
+        });
+        return count;
+    }
+}

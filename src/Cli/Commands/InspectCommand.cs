@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Tensors;
+
+namespace Warmup.Cli.Commands;
+
+/// <summary><c>warmup inspect &lt;file&gt; [--json] [--values N]</c>: one line per record, or the JSON view.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Argument<string>("file") { Description = "The warmup file (tf_serving_warmup_requests), or a model version directory holding assets.extra/tf_serving_warmup_requests." };
+        var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"file\",\"records\":[…],\"summary\"}." };
+        var values = new Option<int>("--values") { Description = "How many values to show per tensor or feature.", DefaultValueFactory = _ => 3 };
+        values.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--values must be 0 or more.");
+            }
+        });
+        var command = new Command("inspect", "Show what a warmup file holds: one line per record (index, byte offset, length, log type, model, signature, inputs).")
+        {
+            file, json, values,
+        };
+        command.SetAction(parse => Program.Guard(context, () =>
+            Run(context, InputFiles.ResolveWarmupFile(parse.GetValue(file)!), parse.GetValue(json), parse.GetValue(values))));
+        return command;
+    }
+
+    private static int Run(CliContext context, string path, bool json, int maxValues)
+    {
+        InputFiles.RequireFile(path, "the warmup file");
+        return json ? RunJson(context, path, maxValues) : RunTable(context, path, maxValues);
+    }
+
+    private static int RunJson(CliContext context, string path, int maxValues)
+    {
+        using var output = new JsonOutput(context.Out);
+        var w = output.Writer;
+        w.WriteStartObject();
+        w.WriteString("file", path);
+        w.WriteStartArray("records");
+        var count = 0;
+        foreach (var record in InputFiles.ReadRaw(path))
+        {
+            RecordJson.WriteRecord(w, record.Index, record.Offset, record.Bytes.Length, record.Log, maxValues, bytes: null);
+            output.FlushChunk();
+            count++;
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("summary");
+        w.WriteNumber("records", count);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        return ExitCodes.Success;
+    }
+
+    private static int RunTable(CliContext context, string path, int maxValues)
+    {
+        var output = context.Out;
+        output.WriteLine($"{"#",5}  {"offset",10}  {"length",8}  {"type",-14}  {"model",-16}  {"signature",-18}  inputs");
+        var count = 0;
+        using var progress = context.StartProgress("reading", null, json: false);
+        foreach (var record in InputFiles.ReadRaw(path))
+        {
+            var spec = TfServing.GetModelSpec(record.Log);
+            var version = spec?.VersionChoiceCase == ModelSpec.VersionChoiceOneofCase.Version ? $"@{spec.Version.GetValueOrDefault()}" : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{record.Index,5}  {record.Offset,10}  {record.Bytes.Length,8}  {TfServing.LogTypeName(record.Log.LogTypeCase),-14}  " +
+                $"{Show((spec?.Name ?? "") + version),-16}  {Show(spec?.SignatureName ?? ""),-18}  {Describe(record.Log, maxValues)}"));
+            count++;
+            progress.Report(count);
+        }
+
+        context.Info($"{path}: {count} record(s).");
+        return ExitCodes.Success;
+
+        static string Show(string text) => text.Length == 0 ? "-" : text;
+    }
+
+    /// <summary>Inputs (or features) on one line: <c>x DT_FLOAT [3,1] = 1, 2, 3…</c>.</summary>
+    internal static string Describe(PredictionLog log, int maxValues)
+    {
+        var text = new StringBuilder();
+        switch (log.LogTypeCase)
+        {
+            case PredictionLog.LogTypeOneofCase.PredictLog:
+                foreach (var (name, tensor) in (log.PredictLog.Request?.Inputs ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    AppendSeparator(text).Append(name).Append(' ').Append(DescribeTensor(tensor, $"input \"{name}\"", maxValues));
+                }
+
+                break;
+            case PredictionLog.LogTypeOneofCase.ClassifyLog:
+                DescribeInput(text, log.ClassifyLog.Request?.Input, maxValues);
+                break;
+            case PredictionLog.LogTypeOneofCase.RegressLog:
+                DescribeInput(text, log.RegressLog.Request?.Input, maxValues);
+                break;
+            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+                text.Append("tasks: ").Append(string.Join(",", log.MultiInferenceLog.Request?.Tasks.Select(t => t.MethodName.Split('/')[^1]) ?? [])).Append("; ");
+                DescribeInput(text, log.MultiInferenceLog.Request?.Input, maxValues);
+                break;
+            case PredictionLog.LogTypeOneofCase.SessionRunLog:
+                foreach (var feed in log.SessionRunLog.Request?.Feed ?? [])
+                {
+                    AppendSeparator(text).Append(feed.Name).Append(' ').Append(DescribeTensor(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", maxValues));
+                }
+
+                break;
+            case PredictionLog.LogTypeOneofCase.PredictStreamedLog:
+                text.Append(log.PredictStreamedLog.Request.Count).Append(" request(s)");
+                break;
+            default:
+                text.Append('-');
+                break;
+        }
+
+        return text.ToString();
+    }
+
+    private static string DescribeTensor(TensorProto tensor, string what, int maxValues)
+    {
+        var shape = tensor.TensorShape is { UnknownRank: true } ? "*" : TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape));
+        var text = $"{DTypes.Name(tensor.Dtype)} {shape}";
+        if (maxValues == 0)
+        {
+            return text;
+        }
+
+        try
+        {
+            var preview = TensorPreview.Decode(tensor, what, maxValues);
+            var total = TensorShapes.ElementCount(TensorProtoConverter.Validate(tensor, what), what);
+            return $"{text} = {FormatValues(preview.Values)}{(total > preview.ElementCount ? ", …" : "")}";
+        }
+        catch (WarmupFormatException ex)
+        {
+            return $"{text} (invalid: {ex.Problem})";
+        }
+    }
+
+    private static void DescribeInput(StringBuilder text, Input? input, int maxValues)
+    {
+        var examples = input?.KindCase switch
+        {
+            Input.KindOneofCase.ExampleList => input.ExampleList.Examples,
+            Input.KindOneofCase.ExampleListWithContext => input.ExampleListWithContext.Examples,
+            _ => null,
+        };
+        if (examples is null)
+        {
+            text.Append("(no examples)");
+            return;
+        }
+
+        text.Append(examples.Count).Append(" example(s)");
+        if (examples.Count == 0)
+        {
+            return;
+        }
+
+        text.Append(": ");
+        var first = true;
+        foreach (var (name, feature) in (examples[0].Features?.Feature ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!first)
+            {
+                text.Append(", ");
+            }
+
+            first = false;
+            var (kind, values) = feature.KindCase switch
+            {
+                Feature.KindOneofCase.FloatList => ("float", (Array)feature.FloatList.Value.Take(maxValues).ToArray()),
+                Feature.KindOneofCase.Int64List => ("int64", feature.Int64List.Value.Take(maxValues).ToArray()),
+                Feature.KindOneofCase.BytesList => ("bytes", feature.BytesList.Value.Take(maxValues).Select(b => b.ToByteArray()).ToArray()),
+                _ => ("none", Array.Empty<int>()),
+            };
+            var total = feature.KindCase switch
+            {
+                Feature.KindOneofCase.FloatList => feature.FloatList.Value.Count,
+                Feature.KindOneofCase.Int64List => feature.Int64List.Value.Count,
+                Feature.KindOneofCase.BytesList => feature.BytesList.Value.Count,
+                _ => 0,
+            };
+            text.Append(name).Append(' ').Append(kind).Append('[').Append(total).Append(']');
+            if (maxValues > 0 && total > 0)
+            {
+                text.Append(" = ").Append(FormatValues(values)).Append(total > values.Length ? ", …" : "");
+            }
+        }
+    }
+
+    internal static string FormatValues(Array values)
+    {
+        var parts = new List<string>(values.Length);
+        foreach (var value in values)
+        {
+            parts.Add(value switch
+            {
+                byte[] bytes => RecordJson.FormatBytes(bytes),
+                float f => f.ToString(CultureInfo.InvariantCulture),
+                double d => d.ToString(CultureInfo.InvariantCulture),
+                Half h => ((float)h).ToString(CultureInfo.InvariantCulture),
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? "",
+            });
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static StringBuilder AppendSeparator(StringBuilder text) => text.Length > 0 ? text.Append("; ") : text;
+}

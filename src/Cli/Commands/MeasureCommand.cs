@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Warmup.Cli.Commands;
+
+internal static class MeasureCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("measure", "Replay a warmup file on an ONNX model through Warmup.Runtime and print its report.");
+        command.SetAction(_ => Program.Guard(context, () => throw CliException.Usage("not yet available")));
+        return command;
+    }
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using Warmup.Format;
+using Warmup.Format.Signatures;
+
+namespace Warmup.Cli.Commands;
+
+/// <summary><c>warmup validate &lt;file&gt; [--model M] [--signature S] [--json]</c>: TF Serving's rules, plus the model's signature.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Argument<string>("file") { Description = "The warmup file, or a model version directory holding assets.extra/tf_serving_warmup_requests." };
+        var model = new Option<string>("--model") { Description = "Also check every record against this model's signature: an .onnx file or a SavedModel directory." };
+        var signature = new Option<string>("--signature") { Description = "Check records against this signature instead of the one each record names (needs --model)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"valid\",\"records\",\"errors\":[{\"record\",\"offset\",\"message\"}],\"warnings\":[…]}." };
+        var command = new Command("validate",
+            "Check a warmup file the way TF Serving loads it (framing, CRCs, PredictionLog parsing, the 1000-record limit, compression, log types, tensors) " +
+            "and, with --model, against the model's signature (input names, dtypes, ranks, fixed dims). Exit code 0 when valid, 1 when not.")
+        {
+            file, model, signature, json,
+        };
+        command.SetAction(parse => Program.Guard(context, () =>
+            Run(context, InputFiles.ResolveWarmupFile(parse.GetValue(file)!), parse.GetValue(model), parse.GetValue(signature), parse.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(CliContext context, string path, string? modelPath, string? signatureName, bool json)
+    {
+        InputFiles.RequireFile(path, "the warmup file");
+        if (signatureName is not null && modelPath is null)
+        {
+            throw CliException.Usage("--signature needs --model: it selects the model signature records are checked against.");
+        }
+
+        Func<WarmupRecord, IEnumerable<WarmupIssue>>? check = null;
+        if (modelPath is not null)
+        {
+            var signatures = ModelInput.Load(modelPath, null, context);
+            if (signatureName is not null)
+            {
+                ModelInput.Select(signatures, signatureName, modelPath);
+            }
+
+            var options = new SignatureCheckOptions { SignatureName = signatureName };
+            check = record => SignatureChecker.Check(record.Log, signatures, options)
+                .Select(issue => issue with { RecordIndex = record.Index, Offset = record.Offset });
+        }
+
+        var report = WarmupValidator.Validate(path, check);
+        var errors = report.Issues.Where(i => i.Severity == WarmupIssueSeverity.Error).ToList();
+        var warnings = report.Issues.Where(i => i.Severity == WarmupIssueSeverity.Warning).ToList();
+        if (json)
+        {
+            using var output = new JsonOutput(context.Out);
+            var w = output.Writer;
+            w.WriteStartObject();
+            w.WriteString("file", path);
+            w.WriteBoolean("valid", report.IsValid);
+            w.WriteNumber("records", report.Records);
+            WriteIssues(w, "errors", errors);
+            WriteIssues(w, "warnings", warnings);
+            w.WriteEndObject();
+        }
+        else
+        {
+            foreach (var issue in report.Issues)
+            {
+                var prefix = issue.Severity == WarmupIssueSeverity.Error ? "error" : "warning";
+                context.Error.WriteLine($"{prefix}: {WarmupFormatException.Compose(path, issue.RecordIndex, issue.Offset, issue.Message)}");
+            }
+
+            var against = modelPath is null ? "TF Serving's rules" : $"TF Serving's rules and {modelPath}";
+            context.Error.WriteLine(report.IsValid
+                ? $"{path}: valid against {against}: {report.Records} record(s), {warnings.Count} warning(s)."
+                : $"{path}: invalid against {against}: {errors.Count} error(s), {warnings.Count} warning(s) in {report.Records} record(s) read.");
+        }
+
+        return report.IsValid ? ExitCodes.Success : ExitCodes.Invalid;
+    }
+
+    private static void WriteIssues(System.Text.Json.Utf8JsonWriter w, string name, List<WarmupIssue> issues)
+    {
+        w.WriteStartArray(name);
+        foreach (var issue in issues)
+        {
+            w.WriteStartObject();
+            if (issue.RecordIndex is { } record)
+            {
+                w.WriteNumber("record", record);
+            }
+            else
+            {
+                w.WriteNull("record");
+            }
+
+            if (issue.Offset is { } offset)
+            {
+                w.WriteNumber("offset", offset);
+            }
+            else
+            {
+                w.WriteNull("offset");
+            }
+
+            w.WriteString("kind", issue.Kind.ToString());
+            w.WriteString("message", issue.Message);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Warmup.Cli.Commands;
+using Warmup.Format;
+
+namespace Warmup.Cli;
+
+/// <summary>The <c>warmup</c> command-line tool.</summary>
+public static class Program
+{
+    /// <summary>Process entry point.</summary>
+    public static int Main(string[] args) =>
+        Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected && !Console.IsErrorRedirected);
+
+    /// <summary>Runs the tool in-process with the given writers (never a terminal, so no progress) and returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, interactive: false);
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var context = new CliContext(stdout, stderr, interactive);
+        var root = BuildRootCommand(context);
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                stderr.WriteLine("error: " + error.Message);
+            }
+
+            var command = string.Join(' ', parseResult.CommandResult.Command is RootCommand ? ["warmup"] : new[] { "warmup", parseResult.CommandResult.Command.Name });
+            stderr.WriteLine($"Run '{command} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return parseResult.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>The command tree; every action runs inside <see cref="Guard"/>.</summary>
+    internal static RootCommand BuildRootCommand(CliContext context)
+    {
+        var root = new RootCommand(
+            "Inspect, validate, create, convert, replay and measure TensorFlow Serving warmup files " +
+            "(assets.extra/tf_serving_warmup_requests) on ONNX Runtime.\n" +
+            "Exit codes: 0 success, 1 invalid input or failed run, 2 usage error or unreadable file.")
+        {
+            InspectCommand.Create(context),
+            ValidateCommand.Create(context),
+            CreateCommand.Create(context),
+            ConvertCommand.Create(context),
+            RunCommand.Create(context),
+            MeasureCommand.Create(context),
+        };
+        return root;
+    }
+
+    /// <summary>Runs a command body, turning expected failures into one <c>error: …</c> line and an exit code.</summary>
+    internal static int Guard(CliContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (CliException ex)
+        {
+            context.Error.WriteLine("error: " + ex.Message);
+            return ex.ExitCode;
+        }
+        catch (WarmupFormatException ex)
+        {
+            context.Error.WriteLine("error: " + ex.Message);
+            return ex.Kind == WarmupErrorKind.Io ? ExitCodes.Usage : ExitCodes.Invalid;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine("error: cancelled.");
+            return ExitCodes.Invalid;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex)
+        {
+            // Unexpected: still one line (set WARMUP_DEBUG=1 for the stack trace).
+            context.Error.WriteLine($"error: unexpected failure ({ex.GetType().Name}): {ex.Message}");
+            if (Environment.GetEnvironmentVariable("WARMUP_DEBUG") == "1")
+            {
+                context.Error.WriteLine(ex);
+            }
+
+            return ExitCodes.Invalid;
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Google.Protobuf;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Tensors;
+
+namespace Warmup.Cli.Triton;
+
+/// <summary>
+/// Converts the <c>model_warmup</c> section of a Triton <c>config.pbtxt</c> into TF Serving warmup records: one predict record
+/// per sample, repeated <c>count</c> times; shapes are <c>[batch_size] + dims</c> when the model batches
+/// (<c>max_batch_size</c> &gt; 0), else <c>dims</c>; data from <c>zero_data</c>, <c>random_data</c> (seeded) or an
+/// <c>input_data_file</c> in the model's <c>warmup/</c> folder (one batch item, repeated for the batch; strings as 4-byte
+/// little-endian length + bytes).
+/// </summary>
+internal static class TritonWarmup
+{
+    /// <summary>Triton's <c>config.pbtxt</c> file name.</summary>
+    public const string ConfigFileName = "config.pbtxt";
+
+    private static readonly Dictionary<string, DataType> DataTypes = new(StringComparer.Ordinal)
+    {
+        ["TYPE_BOOL"] = DataType.DtBool,
+        ["TYPE_UINT8"] = DataType.DtUint8,
+        ["TYPE_UINT16"] = DataType.DtUint16,
+        ["TYPE_UINT32"] = DataType.DtUint32,
+        ["TYPE_UINT64"] = DataType.DtUint64,
+        ["TYPE_INT8"] = DataType.DtInt8,
+        ["TYPE_INT16"] = DataType.DtInt16,
+        ["TYPE_INT32"] = DataType.DtInt32,
+        ["TYPE_INT64"] = DataType.DtInt64,
+        ["TYPE_FP16"] = DataType.DtHalf,
+        ["TYPE_FP32"] = DataType.DtFloat,
+        ["TYPE_FP64"] = DataType.DtDouble,
+        ["TYPE_STRING"] = DataType.DtString,
+        ["TYPE_BF16"] = DataType.DtBfloat16,
+    };
+
+    /// <summary>The config file for a path that is either the file or the model directory holding it.</summary>
+    public static string ResolveConfig(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var candidate = Path.Combine(path, ConfigFileName);
+            return File.Exists(candidate) ? candidate : throw CliException.Usage($"{path}: is a directory without {ConfigFileName}. Pass the Triton model directory or its config.pbtxt.");
+        }
+
+        return InputFiles.RequireFile(path, "the Triton config.pbtxt");
+    }
+
+    public static List<PredictionLog> ToLogs(string configPath, string? modelName, int seed)
+    {
+        var text = File.ReadAllText(configPath);
+        TextMessage config;
+        try
+        {
+            config = TextFormatParser.Parse(text, configPath);
+        }
+        catch (TextFormatException ex)
+        {
+            throw CliException.Invalid(ex.Message);
+        }
+
+        var reader = new ConfigReader(configPath);
+        var name = modelName ?? (config.One("name") is { } n ? reader.String(n, "name") : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(configPath))) ?? "model");
+        var maxBatchSize = config.One("max_batch_size") is { } m ? reader.Integer(m, "max_batch_size") : 0;
+        var warmupDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, "warmup");
+        var random = new SplitMix64((ulong)seed);
+        var samples = config.All("model_warmup").ToList();
+        if (samples.Count == 0)
+        {
+            throw CliException.Invalid($"{configPath}: has no model_warmup section, so there is nothing to convert. Add model_warmup samples or use warmup create.");
+        }
+
+        var logs = new List<PredictionLog>();
+        foreach (var sampleValue in samples)
+        {
+            var sample = reader.Message(sampleValue, "model_warmup");
+            var sampleName = sample.One("name") is { } sn ? reader.String(sn, "name") : $"sample {logs.Count}";
+            var batchValue = sample.One("batch_size");
+            var batchSize = batchValue is null ? 0 : reader.Integer(batchValue, "batch_size");
+            if (maxBatchSize > 0 && (batchSize < 1 || batchSize > maxBatchSize))
+            {
+                throw reader.Error(batchValue ?? sampleValue, $"model_warmup \"{sampleName}\": batch_size must be between 1 and max_batch_size ({maxBatchSize}).");
+            }
+
+            if (maxBatchSize == 0 && batchSize > 1)
+            {
+                throw reader.Error(batchValue!, $"model_warmup \"{sampleName}\": the model does not batch (max_batch_size 0), so batch_size must be 0 or 1.");
+            }
+
+            var count = sample.One("count") is { } c ? reader.Integer(c, "count") : 0;
+            var request = new PredictRequest { ModelSpec = new ModelSpec { Name = name, SignatureName = TfServing.DefaultSignatureName } };
+            foreach (var inputValue in sample.All("inputs"))
+            {
+                var entry = reader.Message(inputValue, "inputs");
+                var key = entry.One("key") is { } k ? reader.String(k, "key") : throw reader.Error(inputValue, "inputs entry has no key (the input name).");
+                var input = entry.One("value") is { } v ? reader.Message(v, "value") : throw reader.Error(inputValue, $"input \"{key}\" has no value.");
+                if (!request.Inputs.TryAdd(key, Tensor(reader, input, inputValue, key, sampleName, maxBatchSize > 0 ? batchSize : null, warmupDirectory, random)))
+                {
+                    throw reader.Error(inputValue, $"model_warmup \"{sampleName}\": input \"{key}\" is given twice.");
+                }
+            }
+
+            if (request.Inputs.Count == 0)
+            {
+                throw reader.Error(sampleValue, $"model_warmup \"{sampleName}\" has no inputs.");
+            }
+
+            var log = new PredictionLog { PredictLog = new PredictLog { Request = request } };
+            for (var i = 0; i < Math.Max(count, 1); i++)
+            {
+                logs.Add(log);
+            }
+        }
+
+        return logs;
+    }
+
+    private static TensorProto Tensor(ConfigReader reader, TextMessage input, TextValue at, string key, string sample, long? batchSize,
+        string warmupDirectory, SplitMix64 random)
+    {
+        var what = $"model_warmup \"{sample}\" input \"{key}\"";
+        var typeName = input.One("data_type") is { } t ? t.Scalar ?? "" : throw reader.Error(at, $"{what} has no data_type.");
+        if (!DataTypes.TryGetValue(typeName, out var dataType))
+        {
+            throw reader.Error(input.One("data_type")!, $"{what}: data_type {typeName} is not one Warmup converts ({string.Join(", ", DataTypes.Keys)}).");
+        }
+
+        var dims = input.All("dims").Select(d => reader.Integer(d, "dims")).ToList();
+        if (dims.Any(d => d < 0))
+        {
+            throw reader.Error(at, $"{what}: dims must be concrete (no -1) in a warmup sample.");
+        }
+
+        var item = dims.ToArray();
+        var shape = batchSize is { } batch ? [batch, .. item] : item;
+        var sources = new[] { "zero_data", "random_data", "input_data_file" }.Where(s => input.One(s) is not null).ToList();
+        if (sources.Count != 1)
+        {
+            throw reader.Error(at, $"{what}: set exactly one of zero_data, random_data or input_data_file.");
+        }
+
+        TensorData data;
+        switch (sources[0])
+        {
+            case "zero_data":
+                data = TensorFill.Create(dataType, shape, TensorFill.Zeros, random, what);
+                break;
+            case "random_data":
+                // Triton fills strings with zero-length elements for random data too; numbers get seeded random values.
+                data = TensorFill.Create(dataType, shape, dataType == DataType.DtString ? TensorFill.Zeros : TensorFill.Random, random, what);
+                break;
+            default:
+                var file = reader.String(input.One("input_data_file")!, "input_data_file");
+                data = FromFile(reader, input.One("input_data_file")!, what, dataType, item, batchSize ?? 1, shape, warmupDirectory, file);
+                break;
+        }
+
+        return TensorProtoConverter.FromTensorData(data);
+    }
+
+    private static TensorData FromFile(ConfigReader reader, TextValue at, string what, DataType dataType, long[] item, long batch, long[] shape,
+        string warmupDirectory, string file)
+    {
+        var path = Path.GetFullPath(Path.Combine(warmupDirectory, file));
+        if (!path.StartsWith(warmupDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw reader.Error(at, $"{what}: input_data_file \"{file}\" is outside the model's warmup/ folder.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw reader.Error(at, $"{what}: input_data_file {path} not found. Triton reads it from the model's warmup/ folder.");
+        }
+
+        var elements = TensorShapes.ElementCount(item, what);
+        var info = DTypes.Get(dataType);
+        var length = new FileInfo(path).Length;
+        if (!info.IsString && length != elements * info.ElementSize)
+        {
+            throw reader.Error(at, $"{what}: {path} holds {length} bytes, but dims {TensorShapes.Format(item)} of {info.Name} need {elements * info.ElementSize}.");
+        }
+
+        if (length > TensorLimits.Default.MaxBytes)
+        {
+            throw reader.Error(at, $"{what}: {path} is larger than {TensorLimits.Default.MaxBytes} bytes.");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (info.IsString)
+        {
+            var strings = ReadStrings(reader, at, what, path, bytes, elements);
+            var all = Enumerable.Repeat(strings, (int)batch).SelectMany(s => s).ToArray();
+            return TensorData.CreateStrings(all, shape);
+        }
+
+        var content = new byte[bytes.Length * batch];
+        for (var i = 0; i < batch; i++)
+        {
+            bytes.CopyTo(content, i * bytes.Length);
+        }
+
+        var proto = new TensorProto { Dtype = dataType, TensorShape = TensorShapes.ToProto(shape), TensorContent = ByteString.CopyFrom(content) };
+        return TensorProtoConverter.ToTensorData(proto, what);
+    }
+
+    private static byte[][] ReadStrings(ConfigReader reader, TextValue at, string what, string path, byte[] bytes, long elements)
+    {
+        var strings = new List<byte[]>();
+        var position = 0;
+        while (position < bytes.Length)
+        {
+            if (bytes.Length - position < 4)
+            {
+                throw reader.Error(at, $"{what}: {path} ends inside a 4-byte string length at byte {position}.");
+            }
+
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(position));
+            position += 4;
+            if (length > bytes.Length - position)
+            {
+                throw reader.Error(at, $"{what}: {path}: the string at byte {position - 4} claims {length} bytes, beyond the end of the file.");
+            }
+
+            strings.Add(bytes.AsSpan(position, (int)length).ToArray());
+            position += (int)length;
+        }
+
+        if (strings.Count != elements)
+        {
+            throw reader.Error(at, $"{what}: {path} holds {strings.Count} string(s), but dims {TensorShapes.Format([elements])} need {elements}.");
+        }
+
+        return [.. strings];
+    }
+
+    /// <summary>Typed access to text-format values, with errors at <c>file:line:column</c>.</summary>
+    private sealed class ConfigReader(string file)
+    {
+        public CliException Error(TextValue at, string problem) => CliException.Invalid($"{file}:{at.Line}:{at.Column}: {problem}");
+
+        public string String(TextValue value, string field) =>
+            value is { IsString: true, Scalar: { } s } ? s : throw Error(value, $"{field} must be a quoted string.");
+
+        public long Integer(TextValue value, string field) =>
+            value.Scalar is { } s && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) && !value.IsString
+                ? v
+                : throw Error(value, $"{field} must be an integer, not {(value.Message is null ? value.Scalar : "a message")}.");
+
+        public TextMessage Message(TextValue value, string field) =>
+            value.Message ?? throw Error(value, $"{field} must be a message {{ … }}.");
+    }
+}

@@ -1,0 +1,188 @@
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Tensors;
+
+namespace Warmup.Format.Signatures;
+
+/// <summary>Options for <see cref="SignatureChecker.Check"/>.</summary>
+public sealed class SignatureCheckOptions
+{
+    /// <summary>Check every record against this signature instead of the one it names (empty names mean <c>serving_default</c>).</summary>
+    public string? SignatureName { get; init; }
+
+    /// <summary>Request input name → model input name pairs, consulted after the built-in rules of <see cref="InputNames.Resolve"/>.</summary>
+    public IReadOnlyDictionary<string, string>? InputNameMap { get; init; }
+}
+
+/// <summary>
+/// Checks a warmup record against a model's signature (input names, dtypes, ranks, fixed dims, supported dtypes, method),
+/// the one rule set shared by the CLI, the build and the runtime. Findings carry no location; callers add the record's.
+/// </summary>
+public static class SignatureChecker
+{
+    /// <summary>Returns every way <paramref name="log"/> does not fit <paramref name="model"/>. Never throws for bad content.</summary>
+    public static IReadOnlyList<WarmupIssue> Check(PredictionLog log, SignatureFile model, SignatureCheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new SignatureCheckOptions();
+        var issues = new List<WarmupIssue>();
+        switch (log.LogTypeCase)
+        {
+            case PredictionLog.LogTypeOneofCase.PredictLog:
+                if (log.PredictLog.Request is { } request && Find(model, options.SignatureName ?? request.ModelSpec?.SignatureName, issues) is { } signature)
+                {
+                    CheckPredict(request, signature, options, issues);
+                }
+
+                break;
+            case PredictionLog.LogTypeOneofCase.ClassifyLog:
+                CheckExamples(model, options.SignatureName ?? log.ClassifyLog.Request?.ModelSpec?.SignatureName, "classify", issues);
+                break;
+            case PredictionLog.LogTypeOneofCase.RegressLog:
+                CheckExamples(model, options.SignatureName ?? log.RegressLog.Request?.ModelSpec?.SignatureName, "regress", issues);
+                break;
+            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+                foreach (var task in log.MultiInferenceLog.Request?.Tasks ?? [])
+                {
+                    var method = task.MethodName == TfServing.ClassifyMethod ? "classify" : task.MethodName == TfServing.RegressMethod ? "regress" : null;
+                    if (method is not null)
+                    {
+                        CheckExamples(model, options.SignatureName ?? task.ModelSpec?.SignatureName, method, issues);
+                    }
+                }
+
+                break;
+        }
+
+        return issues;
+    }
+
+    private static SignatureDefinition? Find(SignatureFile model, string? requested, List<WarmupIssue> issues)
+    {
+        var key = TfServing.ResolveSignatureName(requested);
+        var signature = model.Signatures.FirstOrDefault(s => string.Equals(s.Key, key, StringComparison.Ordinal));
+        if (signature is null)
+        {
+            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                $"Serving signature key \"{key}\" not found in model \"{model.ModelName}\" (signatures: {string.Join(", ", model.Signatures.Select(s => s.Key))}). " +
+                "Set model_spec.signature_name to one of them."));
+        }
+
+        return signature;
+    }
+
+    private static void CheckPredict(PredictRequest request, SignatureDefinition signature, SignatureCheckOptions options, List<WarmupIssue> issues)
+    {
+        var modelInputs = signature.Inputs.Select(i => i.Name).ToArray();
+        var addressed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var symbols = new Dictionary<string, (long Size, string Input)>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var resolved = InputNames.Resolve(name, modelInputs, options.InputNameMap, signature.Key);
+            if (resolved is null)
+            {
+                issues.Add(Error(WarmupErrorKind.InvalidTensor, InputNames.DescribeUnknown(name, modelInputs)));
+                continue;
+            }
+
+            if (addressed.TryGetValue(resolved, out var other))
+            {
+                issues.Add(Error(WarmupErrorKind.InvalidTensor, $"inputs \"{other}\" and \"{name}\" both address model input \"{resolved}\". Keep one."));
+                continue;
+            }
+
+            addressed.Add(resolved, name);
+            CheckTensor(name, tensor, signature.Inputs.First(i => i.Name == resolved), symbols, issues);
+        }
+
+        foreach (var missing in signature.Inputs.Where(i => !addressed.ContainsKey(i.Name)))
+        {
+            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                $"the request lacks model input \"{missing.Name}\" ({missing.DType} {FormatShape(missing.Shape)}) of signature \"{signature.Key}\". Add it."));
+        }
+    }
+
+    private static void CheckTensor(string name, TensorProto tensor, SignatureTensor expected, Dictionary<string, (long Size, string Input)> symbols,
+        List<WarmupIssue> issues)
+    {
+        var what = $"input \"{name}\"";
+        if (DTypes.TryParse(expected.DType, out var expectedType) && !DTypes.Get(expectedType).IsSupported)
+        {
+            issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                $"model input \"{expected.Name}\" has dtype {expected.DType}, which ONNX Runtime cannot run from .NET."));
+        }
+
+        var actualType = DTypes.Name(tensor.Dtype);
+        if (!string.Equals(actualType, expected.DType, StringComparison.Ordinal))
+        {
+            issues.Add(Error(WarmupErrorKind.UnsupportedDtype, $"{what} is {actualType} but the model expects {expected.DType}. Convert the values."));
+        }
+
+        if (expected.Shape is null || tensor.TensorShape is { UnknownRank: true })
+        {
+            return;
+        }
+
+        var shape = TensorShapes.FromProto(tensor.TensorShape);
+        if (shape.Length != expected.Shape.Count)
+        {
+            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                $"{what} has rank {shape.Length} ({TensorShapes.Format(shape)}) but the model expects rank {expected.Shape.Count} ({FormatShape(expected.Shape)})."));
+            return;
+        }
+
+        for (var axis = 0; axis < shape.Length; axis++)
+        {
+            var dim = expected.Shape[axis];
+            if (dim.IsFixed && dim.Size != shape[axis])
+            {
+                issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                    $"{what} has shape {TensorShapes.Format(shape)} but the model expects {FormatShape(expected.Shape)}: dimension {axis} must be {dim.Size}."));
+            }
+            else if (dim.Symbol is { } symbol)
+            {
+                if (symbols.TryGetValue(symbol, out var bound) && bound.Size != shape[axis])
+                {
+                    issues.Add(Warning(WarmupErrorKind.InvalidTensor,
+                        $"{what} sets dimension \"{symbol}\" to {shape[axis]} but input \"{bound.Input}\" sets it to {bound.Size}; the model names both the same."));
+                }
+                else
+                {
+                    symbols[symbol] = (shape[axis], name);
+                }
+            }
+        }
+    }
+
+    private static void CheckExamples(SignatureFile model, string? requested, string method, List<WarmupIssue> issues)
+    {
+        if (Find(model, requested, issues) is not { } signature)
+        {
+            return;
+        }
+
+        // TF Serving requires the matching method; an ONNX model's one predict signature can still take serialized Examples.
+        if (signature.Method != method && model.Format != "onnx")
+        {
+            issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
+                $"a {method} record addresses signature \"{signature.Key}\", whose method is {signature.Method}; TF Serving expects tensorflow/serving/{method}. " +
+                $"Use a {method} signature or a predict record."));
+            return;
+        }
+
+        if (signature.Inputs.Count != 1 || signature.Inputs[0].DType != "DT_STRING")
+        {
+            issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                $"a {method} record feeds serialized tf.Examples to one DT_STRING input, but signature \"{signature.Key}\" has inputs " +
+                $"{string.Join(", ", signature.Inputs.Select(i => $"{i.Name} {i.DType}"))}. Use a predict record."));
+        }
+    }
+
+    private static string FormatShape(IReadOnlyList<SignatureDimension>? shape) =>
+        shape is null ? "unknown rank" : "[" + string.Join(",", shape.Select(d => d.Symbol ?? d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
+    private static WarmupIssue Error(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Error, kind, null, null, message);
+
+    private static WarmupIssue Warning(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Warning, kind, null, null, message);
+}
