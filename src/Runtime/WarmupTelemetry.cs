@@ -63,7 +63,7 @@ internal static partial class Log
     public static partial void CudaFallback(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Model {Model} is loaded from {ModelPath} on {Provider}; warming up ({Mode}).")]
-    public static partial void ModelLoaded(ILogger logger, string model, string modelPath, string provider, string mode);
+    public static partial void ModelLoaded(ILogger logger, string model, string modelPath, ExecutionProvider provider, Hosting.WarmupStartupMode mode);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Model {Model} is warm and ready: {Records} warmup record(s) in {ElapsedMs:F1} ms.")]
     public static partial void ModelReady(ILogger logger, string model, int records, double elapsedMs);

@@ -1,0 +1,55 @@
+using Microsoft.ML.OnnxRuntime;
+using Warmup.Format;
+
+namespace Warmup.Runtime.Hosting;
+
+/// <summary>When the host may start serving.</summary>
+public enum WarmupStartupMode
+{
+    /// <summary>
+    /// Host start-up waits until the session is created and warm (TF Serving's behaviour); a failure fails start-up.
+    /// Hosted services registered later, such as the web server, start only after.
+    /// </summary>
+    Blocking,
+
+    /// <summary>Start-up goes on; the model warms in the background and the readiness health check is Unhealthy until it is warm.</summary>
+    Background,
+}
+
+/// <summary>How a model is loaded and warmed by <see cref="WarmupServiceCollectionExtensions.AddWarmedOnnxModel"/>.</summary>
+public sealed class WarmedOnnxModelOptions
+{
+    /// <summary>The ONNX model serving the <c>serving_default</c> signature. Either this or <see cref="SessionFactory"/> is required.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>
+    /// The warmup file. Default: <c>assets.extra/tf_serving_warmup_requests</c> in the model's folder (TF Serving's
+    /// layout). A missing file is logged and the model is ready without warmup, as in TF Serving.
+    /// </summary>
+    public string? WarmupFilePath { get; set; }
+
+    /// <summary>More sessions selected by signature name: signature key → ONNX model path.</summary>
+    public IDictionary<string, string> AdditionalSignatures { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Creates the <c>serving_default</c> session instead of <see cref="ModelPath"/> (e.g. from bytes or an embedded resource).</summary>
+    public Func<IServiceProvider, InferenceSession>? SessionFactory { get; set; }
+
+    /// <summary>auto (default: CUDA when it loads, else CPU with one warning), cpu or cuda.</summary>
+    public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Auto;
+
+    /// <summary>CUDA provider options (device, convolution algorithm search, CUDA graphs, memory limit).</summary>
+    public CudaProviderOptions? Cuda { get; set; }
+
+    /// <summary>Applied to the session options before the provider is appended (threads, graph optimisation level…).</summary>
+    public Action<SessionOptions>? ConfigureSessionOptions { get; set; }
+
+    /// <summary>Blocking (default, TF Serving's behaviour) or background warmup.</summary>
+    public WarmupStartupMode StartupMode { get; set; } = WarmupStartupMode.Blocking;
+
+    /// <summary>How the warmup file is replayed; its model name defaults to the registered name and its logger to the host's.</summary>
+    public WarmupReplayOptions Replay { get; set; } = new();
+
+    internal string? ResolveWarmupFilePath() =>
+        WarmupFilePath ?? (ModelPath is null ? null
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ModelPath)) ?? ".", TfServing.RelativeWarmupPath));
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Warmup.Runtime.Hosting;
+
+/// <summary>
+/// Readiness: Unhealthy until the model(s) are warm, Unhealthy with the failure when loading or warmup failed,
+/// Degraded when warm but some records failed under <see cref="WarmupFailurePolicy.LogAndContinue"/>, Healthy otherwise.
+/// </summary>
+public sealed class WarmupHealthCheck : IHealthCheck
+{
+    private readonly WarmedOnnxModels _models;
+    private readonly string? _modelName;
+
+    /// <summary>Checks <paramref name="modelName"/>, or every registered model when null.</summary>
+    public WarmupHealthCheck(WarmedOnnxModels models, string? modelName = null)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        _models = models;
+        _modelName = modelName;
+    }
+
+    /// <inheritdoc />
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var models = _modelName is null ? _models.ToArray() : [_models[_modelName]];
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            data[model.Name] = model.State.ToString();
+            if (model.Report is { } report)
+            {
+                data[model.Name + ".records"] = report.Summary.Records;
+                data[model.Name + ".failedRecords"] = report.Summary.Failed;
+                data[model.Name + ".elapsedMs"] = report.Summary.ElapsedMs;
+            }
+        }
+
+        if (models.FirstOrDefault(m => m.State == WarmedModelState.Failed) is { } failed)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Model {failed.Name} failed to load or warm up: {failed.Failure?.Message}", failed.Failure, data));
+        }
+
+        var notReady = models.Where(m => !m.IsReady).Select(m => $"{m.Name} ({m.State})").ToArray();
+        if (notReady.Length > 0)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Warming up: {string.Join(", ", notReady)}.", data: data));
+        }
+
+        var withFailures = models.Where(m => m.Report?.Summary.Failed > 0).Select(m => $"{m.Name} ({m.Report!.Summary.Failed} failed record(s))").ToArray();
+        return Task.FromResult(withFailures.Length > 0
+            ? HealthCheckResult.Degraded($"Warm, but warmup records failed: {string.Join(", ", withFailures)}.", data: data)
+            : HealthCheckResult.Healthy("Every model is warm.", data));
+    }
+}
