@@ -10,7 +10,7 @@ public static class MaskedCrc32C
     private const uint MaskDelta = 0xA282EAD8;
 
     /// <summary>CRC-32C of <paramref name="data"/> (initial value and final xor 0xFFFFFFFF).</summary>
-    public static uint Compute(ReadOnlySpan<byte> data) => ~Append(~0u, data);
+    public static uint Compute(ReadOnlySpan<byte> data) => ~AppendRaw(~0u, data);
 
     /// <summary>Masked CRC-32C of <paramref name="data"/>, as stored in TFRecord files.</summary>
     public static uint ComputeMasked(ReadOnlySpan<byte> data) => Mask(Compute(data));
@@ -25,13 +25,45 @@ public static class MaskedCrc32C
         return (rotated >> 17) | (rotated << 15);
     }
 
-    // Raw (un-inverted) running CRC; BitOperations.Crc32C compiles to the CRC32 instruction, 8 bytes a step.
-    private static uint Append(uint crc, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Extends <paramref name="crc"/>, the CRC-32C of some bytes, to the CRC-32C of those bytes followed by
+    /// <paramref name="data"/> (start from 0 for no bytes), so a CRC can be computed over data that arrives in pieces.
+    /// </summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> data) => ~AppendRaw(~crc, data);
+
+    // Below this, one dependency chain is fast enough and the combine step would not pay off.
+    private const int InterleaveMinBytes = 3 * 1024;
+
+    // Raw (un-inverted) running CRC. BitOperations.Crc32C compiles to the CRC32 instruction, 8 bytes a step. The instruction
+    // has a latency of ~3 cycles but a throughput of 1 per cycle, so long inputs run three independent streams and
+    // combine them, which roughly triples throughput.
+    private static uint AppendRaw(uint crc, ReadOnlySpan<byte> data)
     {
+        while (data.Length >= InterleaveMinBytes)
+        {
+            // Three equal blocks of whole 8-byte words, at most 3 × 8 KiB at a time so the shift tables stay small.
+            var block = Math.Min(data.Length / 3, BlockBytes) & ~7;
+            var a = MemoryMarshal.Cast<byte, ulong>(data[..block]);
+            var b = MemoryMarshal.Cast<byte, ulong>(data.Slice(block, block));
+            var c = MemoryMarshal.Cast<byte, ulong>(data.Slice(2 * block, block));
+            uint crcB = 0, crcC = 0;
+            for (var i = 0; i < a.Length; i++)
+            {
+                crc = BitOperations.Crc32C(crc, LittleEndian(a[i]));
+                crcB = BitOperations.Crc32C(crcB, LittleEndian(b[i]));
+                crcC = BitOperations.Crc32C(crcC, LittleEndian(c[i]));
+            }
+
+            // crc(A‖B) = shift(crc(A), |B|) xor crc0(B), where crc0 starts from 0; the same again for C.
+            crc = Shift(crc, block) ^ crcB;
+            crc = Shift(crc, block) ^ crcC;
+            data = data[(3 * block)..];
+        }
+
         var words = MemoryMarshal.Cast<byte, ulong>(data);
         foreach (var word in words)
         {
-            crc = BitOperations.Crc32C(crc, BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word));
+            crc = BitOperations.Crc32C(crc, LittleEndian(word));
         }
 
         foreach (var b in data[(words.Length * sizeof(ulong))..])
@@ -40,5 +72,55 @@ public static class MaskedCrc32C
         }
 
         return crc;
+    }
+
+    private static ulong LittleEndian(ulong word) => BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+
+    private const int BlockBytes = 8 * 1024;
+
+    // ShiftTables[k][byte] = the raw CRC register after feeding |block| zero bytes to a register holding byte << 8k.
+    // Shifting a register by n zero bytes is linear over GF(2), so it is the xor of four table lookups.
+    private static readonly uint[][] ShiftTables = new uint[BlockBytes / 8 + 1][];
+
+    private static uint Shift(uint crc, int block)
+    {
+        var table = ShiftTables[block / 8] ??= BuildShiftTable(block);
+        return table[crc & 0xFF] ^ table[256 + ((crc >> 8) & 0xFF)] ^ table[512 + ((crc >> 16) & 0xFF)] ^ table[768 + (crc >> 24)];
+    }
+
+    private static uint[] BuildShiftTable(int zeroBytes)
+    {
+        // Shift each of the 32 basis bits once (zeroBytes / 8 eight-byte steps of zeros), then combine per byte value.
+        Span<uint> basis = stackalloc uint[32];
+        for (var bit = 0; bit < 32; bit++)
+        {
+            var register = 1u << bit;
+            for (var i = 0; i < zeroBytes / 8; i++)
+            {
+                register = BitOperations.Crc32C(register, 0ul);
+            }
+
+            basis[bit] = register;
+        }
+
+        var table = new uint[4 * 256];
+        for (var k = 0; k < 4; k++)
+        {
+            for (var value = 0; value < 256; value++)
+            {
+                uint shifted = 0;
+                for (var bit = 0; bit < 8; bit++)
+                {
+                    if ((value & (1 << bit)) != 0)
+                    {
+                        shifted ^= basis[8 * k + bit];
+                    }
+                }
+
+                table[256 * k + value] = shifted;
+            }
+        }
+
+        return table;
     }
 }
