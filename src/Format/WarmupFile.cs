@@ -52,6 +52,10 @@ public sealed record WarmupWriteResult(string Path, int Records, long Bytes, boo
 /// </summary>
 public static class WarmupFile
 {
+    // Small on purpose: record payloads are read straight into the reader's buffer, so the file buffer only serves the
+    // 12-byte headers and 4-byte CRCs, and a large one would add to peak memory for nothing.
+    private const int ReadBufferBytes = 4096;
+
     /// <summary>Reads the records of <paramref name="path"/> lazily.</summary>
     /// <exception cref="WarmupFormatException">The file cannot be opened (raised here) or is malformed (raised while enumerating).</exception>
     public static IEnumerable<WarmupRecord> Read(string path, WarmupReadOptions? options = null)
@@ -213,7 +217,7 @@ public static class WarmupFile
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ReadBufferBytes, useAsync);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Warmup.Format.TfRecord;
@@ -6,7 +5,7 @@ namespace Warmup.Format.TfRecord;
 /// <summary>One record as the reader sees it. <see cref="Data"/> is valid until the reader moves on.</summary>
 /// <param name="Index">Zero-based record index.</param>
 /// <param name="Offset">Byte offset of the record's header in the file.</param>
-/// <param name="Data">The record's payload, in a pooled buffer owned by the reader.</param>
+/// <param name="Data">The record's payload, in a buffer owned and reused by the reader.</param>
 public readonly record struct TfRecordEntry(long Index, long Offset, ReadOnlyMemory<byte> Data)
 {
     /// <summary>Payload length in bytes.</summary>
@@ -17,8 +16,8 @@ public readonly record struct TfRecordEntry(long Index, long Offset, ReadOnlyMem
 public sealed class TfRecordReaderOptions
 {
     /// <summary>
-    /// Largest record payload accepted, in bytes. Protobuf messages cannot exceed 2 GiB, so the default is
-    /// <see cref="Array.MaxLength"/>; lower it to bound memory further.
+    /// Largest record payload accepted, in bytes. Protobuf messages cannot exceed 2 GiB, so the default (and the
+    /// ceiling) is <see cref="Array.MaxLength"/>; lower it to bound memory further.
     /// </summary>
     public int MaxRecordBytes { get; init; } = Array.MaxLength;
 
@@ -27,7 +26,7 @@ public sealed class TfRecordReaderOptions
 }
 
 /// <summary>
-/// Streaming TFRecord reader. It never buffers the whole file: it holds one record at a time in a pooled buffer,
+/// Streaming TFRecord reader. It never buffers the whole file: it holds one record at a time in one reused buffer,
 /// verifies both CRCs, checks every length field against what is left of the stream before allocating, and reports
 /// each record's index and byte offset. Any malformed input raises <see cref="WarmupFormatException"/>.
 /// </summary>
@@ -40,6 +39,10 @@ public sealed class TfRecordReader : IDisposable
     private readonly string? _displayName;
     private readonly TfRecordReaderOptions _options;
     private readonly byte[] _header = new byte[TfRecordWriter.HeaderBytes];
+    private readonly byte[] _footer = new byte[TfRecordWriter.FooterBytes];
+
+    // One buffer, reused for every record and grown to the exact size of the largest one so far: peak memory while
+    // reading stays at the largest record (plus its parsed form), rather than the next power of two a pool would round to.
     private byte[] _buffer = [];
     private long _position;
     private long _nextIndex;
@@ -84,12 +87,7 @@ public sealed class TfRecordReader : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
-
+        _buffer = [];
         Current = default;
         if (!_leaveOpen)
         {
@@ -124,20 +122,25 @@ public sealed class TfRecordReader : IDisposable
         }
 
         long? remaining = _stream.CanSeek ? _stream.Length - _stream.Position : null;
-        if (length > (ulong)_options.MaxRecordBytes || (remaining is { } left && length + TfRecordWriter.FooterBytes > (ulong)left))
+        var limit = (ulong)Math.Clamp(_options.MaxRecordBytes, 0, Array.MaxLength);
+        if (length > limit || (remaining is { } left && length + TfRecordWriter.FooterBytes > (ulong)left))
         {
-            var what = remaining is { } r
+            var what = length <= limit && remaining is { } r
                 ? $"only {r} byte(s) remain after the header"
-                : $"the reader's limit is {_options.MaxRecordBytes} bytes";
+                : $"the reader's limit is {limit} bytes";
             throw Error(WarmupErrorKind.LengthBeyondEnd, index, offset,
                 $"length {length} reaches beyond the end of the file ({what}); the file is truncated or corrupt. " +
                 "Rewrite it with a TFRecord writer.");
         }
 
         var size = (int)length;
-        var total = size + TfRecordWriter.FooterBytes;
-        var data = await ReadPayload(total, remaining is not null, sync, cancellationToken).ConfigureAwait(false);
-        if (data < total)
+        var data = await ReadPayload(size, remaining is not null, sync, cancellationToken).ConfigureAwait(false);
+        if (data == size)
+        {
+            data += await ReadAtMost(_footer, sync, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (data < size + TfRecordWriter.FooterBytes)
         {
             throw Error(WarmupErrorKind.TruncatedData, index, offset,
                 $"truncated record: the header promises {size} data byte(s) plus a 4-byte CRC, but the file ends after {data}. " +
@@ -147,7 +150,7 @@ public sealed class TfRecordReader : IDisposable
         var payload = _buffer.AsMemory(0, size);
         if (_options.VerifyDataCrc)
         {
-            var storedDataCrc = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(size, TfRecordWriter.FooterBytes));
+            var storedDataCrc = BinaryPrimitives.ReadUInt32LittleEndian(_footer);
             if (MaskedCrc32C.ComputeMasked(payload.Span) != storedDataCrc)
             {
                 throw Error(WarmupErrorKind.DataCrc, index, offset,
@@ -155,7 +158,7 @@ public sealed class TfRecordReader : IDisposable
             }
         }
 
-        _position = offset + TfRecordWriter.HeaderBytes + total;
+        _position = offset + TfRecordWriter.HeaderBytes + size + TfRecordWriter.FooterBytes;
         _nextIndex = index + 1;
         Current = new TfRecordEntry(index, offset, payload);
         return true;
@@ -180,19 +183,20 @@ public sealed class TfRecordReader : IDisposable
         (header[0] == 0x1f && header[1] == 0x8b) ||
         (header[0] == 0x78 && (header[1] is 0x01 or 0x5e or 0x9c or 0xda));
 
-    private async ValueTask<int> ReadPayload(int total, bool lengthChecked, bool sync, CancellationToken cancellationToken)
+    private async ValueTask<int> ReadPayload(int size, bool lengthChecked, bool sync, CancellationToken cancellationToken)
     {
         if (lengthChecked)
         {
-            EnsureBuffer(total, preserve: 0);
-            return await ReadAtMost(_buffer.AsMemory(0, total), sync, cancellationToken).ConfigureAwait(false);
+            EnsureBuffer(size, preserve: 0);
+            return await ReadAtMost(_buffer.AsMemory(0, size), sync, cancellationToken).ConfigureAwait(false);
         }
 
-        // The stream's length is unknown, so the length field is untrusted: grow the buffer only as data actually arrives.
+        // The stream's length is unknown, so the length field is untrusted: grow the buffer only as data actually arrives
+        // (doubling, starting at 1 MiB), so a lying length costs at most about twice the bytes really present.
         var filled = 0;
-        while (filled < total)
+        while (filled < size)
         {
-            var want = Math.Min(total - filled, Math.Max(UnseekableChunkBytes, filled));
+            var want = Math.Min(size - filled, Math.Max(UnseekableChunkBytes, filled));
             EnsureBuffer(filled + want, preserve: filled);
             var got = await ReadAtMost(_buffer.AsMemory(filled, want), sync, cancellationToken).ConfigureAwait(false);
             filled += got;
@@ -212,13 +216,8 @@ public sealed class TfRecordReader : IDisposable
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
-        if (_buffer.Length > 0)
-        {
-            _buffer.AsSpan(0, preserve).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
+        var bigger = GC.AllocateUninitializedArray<byte>(size);
+        _buffer.AsSpan(0, preserve).CopyTo(bigger);
         _buffer = bigger;
     }
 
