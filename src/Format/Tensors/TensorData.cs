@@ -33,7 +33,7 @@ public sealed class TensorData
     public long ElementCount => Values.LongLength;
 
     /// <summary>The values as <typeparamref name="T"/>[]; throws when <typeparamref name="T"/> is not the dtype's element type.</summary>
-    public T[] GetValues<T>() => Values as T[] ?? throw new InvalidOperationException(
+    public T[] GetValues<T>() => Values.GetType() == typeof(T[]) ? (T[])Values : throw new InvalidOperationException(
         $"The tensor holds {DType.Name} ({DType.ClrType?.Name}) values, not {typeof(T).Name}.");
 
     /// <summary>Copies the shape into a new array.</summary>

@@ -51,9 +51,19 @@ public static class TensorProtoConverter
 
         var shape = TensorShapes.FromProto(proto.TensorShape);
         var count = TensorShapes.ElementCount(shape, what, limits);
-        if (!dtype.IsString && count * dtype.ElementSize > limits.MaxBytes)
+        if (count > Array.MaxLength)
         {
-            throw Invalid(what, $"with shape {TensorShapes.Format(shape)} needs {count * dtype.ElementSize} bytes, above the limit of {limits.MaxBytes}.");
+            throw Invalid(what, $"has shape {TensorShapes.Format(shape)} whose element count exceeds the largest .NET array ({Array.MaxLength}).");
+        }
+
+        // Decoded size: elements × size; a string tensor holds one reference per element plus its bytes, where the fill
+        // rule repeats the last string. Computed in decimal so that no product can overflow.
+        var bytes = dtype.IsString
+            ? count * (decimal)IntPtr.Size + StringBytes(proto.StringVal, count)
+            : count * (decimal)dtype.ElementSize;
+        if (bytes > limits.MaxBytes)
+        {
+            throw Invalid(what, $"with shape {TensorShapes.Format(shape)} needs {bytes} bytes decoded, above the limit of {limits.MaxBytes}.");
         }
 
         if (!dtype.IsString && !proto.TensorContent.IsEmpty)
@@ -75,6 +85,17 @@ public static class TensorProtoConverter
         return (dtype, shape, count);
     }
 
+    private static decimal StringBytes(RepeatedField<ByteString> values, long count)
+    {
+        decimal total = 0;
+        for (var i = 0; i < values.Count && i < count; i++)
+        {
+            total += values[i].Length;
+        }
+
+        return values.Count is > 0 and var n && n < count ? total + (count - n) * (decimal)values[n - 1].Length : total;
+    }
+
     private static (string Field, int Count) TypedField(TensorProto proto, DTypeInfo dtype) => dtype.DataType switch
     {
         DataType.DtFloat => ("float_val", proto.FloatVal.Count),
@@ -94,7 +115,8 @@ public static class TensorProtoConverter
 
     /// <summary>
     /// Encodes a numeric, bool, <see cref="Half"/> or <see cref="BFloat16"/> tensor the way <c>tf.make_tensor_proto</c> does:
-    /// <c>tensor_content</c> for more than one element, the typed field for a single element.
+    /// <c>tensor_content</c> for more than one element, the typed field for a single element; bool and uint16, which
+    /// <c>tf.make_tensor_proto</c> never writes as <c>tensor_content</c>, always go to their typed field.
     /// </summary>
     public static TensorProto FromArray<T>(T[] values, params long[] shape) where T : unmanaged =>
         FromTensorData(TensorData.Create(values, shape));
@@ -122,13 +144,15 @@ public static class TensorProtoConverter
             case byte[][] strings:
                 proto.StringVal.AddRange(strings.Select(ByteString.CopyFrom));
                 return proto;
+            // Matched by dtype, not array type: the runtime lets a short[] pass as ushort[].
+            case var _ when tensor.DataType is DataType.DtBool or DataType.DtUint16:
+                AddTypedValues(proto, tensor.Values);
+                return proto;
             case var _ when tensor.ElementCount > 1:
                 proto.TensorContent = ByteString.CopyFrom(RawBytes(tensor.Values));
                 return proto;
-            case var _ when tensor.ElementCount == 1:
-                AddTypedValue(proto, tensor.Values.GetValue(0)!);
-                return proto;
             default:
+                AddTypedValues(proto, tensor.Values);
                 return proto;
         }
     }
@@ -150,6 +174,15 @@ public static class TensorProtoConverter
         BFloat16[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         _ => throw new ArgumentException($"{values.GetType().Name} is not a supported tensor array.", nameof(values)),
     };
+
+    // TF's _TENSOR_CONTENT_TYPES lacks bool and uint16, so tf.make_tensor_proto writes every value to the typed field.
+    private static void AddTypedValues(TensorProto proto, Array values)
+    {
+        foreach (var value in values)
+        {
+            AddTypedValue(proto, value);
+        }
+    }
 
     private static void AddTypedValue(TensorProto proto, object value)
     {
