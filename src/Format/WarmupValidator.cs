@@ -19,7 +19,11 @@ public enum WarmupIssueSeverity
 /// <param name="RecordIndex">The record, or null for file-level findings.</param>
 /// <param name="Offset">The record's byte offset (or the file position), when known.</param>
 /// <param name="Message">What is wrong and what to do.</param>
-public sealed record WarmupIssue(WarmupIssueSeverity Severity, WarmupErrorKind Kind, long? RecordIndex, long? Offset, string Message);
+public sealed record WarmupIssue(WarmupIssueSeverity Severity, WarmupErrorKind Kind, long? RecordIndex, long? Offset, string Message)
+{
+    /// <summary>The finding as one line, <c>file: record i at byte o: message</c>, like <see cref="WarmupFormatException"/>.</summary>
+    public string Describe(string? filePath) => WarmupFormatException.Compose(filePath, RecordIndex, Offset, Message);
+}
 
 /// <summary>The result of validating a warmup file.</summary>
 /// <param name="File">The file validated.</param>
