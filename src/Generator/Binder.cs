@@ -99,16 +99,12 @@ namespace Warmup.Generator
                     }
                     else if (signature is not null && signature.Method == "predict")
                     {
-                        foreach (InputModel input in signature.Inputs)
+                        string? problem = BatchProblem(signature, batch, out InputModel? culprit);
+                        if (problem is not null)
                         {
-                            string? problem = input.Rank == 0 ? "is a scalar" : (input.Rank > 0 && input.Dims[0] >= 0 && input.Dims[0] != batch ? "has a fixed first dimension of " + input.Dims[0].ToString(CultureInfo.InvariantCulture) : null);
-                            if (problem is not null)
-                            {
-                                string use = input.Rank == 0 ? "no batch sizes" : "BatchSizes = new[] { " + input.Dims[0].ToString(CultureInfo.InvariantCulture) + " }";
-                                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BatchSizeContradictsFixedDimension, sample.BatchSizesLocation, sample.Name, batch, input.Name, signature.Key, problem, use));
-                                valid = false;
-                                break;
-                            }
+                            string use = culprit is { Rank: > 0 } && culprit.Dims[0] >= 0 ? "BatchSizes = new[] { " + culprit.Dims[0].ToString(CultureInfo.InvariantCulture) + " }" : "no BatchSizes";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BatchSizeContradictsFixedDimension, sample.BatchSizesLocation, sample.Name, batch, culprit?.Name ?? "(none)", signature.Key, problem, use));
+                            valid = false;
                         }
                     }
                 }
@@ -336,6 +332,28 @@ namespace Warmup.Generator
             }
 
             return result;
+        }
+
+        /// <summary>Why <paramref name="batch"/> cannot apply: an input fixes dimension 0 to another size, or no input has a batch dimension.</summary>
+        private static string? BatchProblem(SignatureModel signature, int batch, out InputModel? culprit)
+        {
+            culprit = null;
+            foreach (InputModel input in signature.Inputs)
+            {
+                if (input.Rank > 0 && input.Dims[0] >= 0 && input.Dims[0] != batch)
+                {
+                    culprit = input;
+                    return "has a fixed first dimension of " + input.Dims[0].ToString(CultureInfo.InvariantCulture);
+                }
+            }
+
+            if (!signature.Inputs.Any(i => i.Rank < 0 || (i.Rank > 0 && i.Dims[0] < 0)) && !signature.Inputs.Any(i => i.Rank > 0 && i.Dims[0] == batch))
+            {
+                culprit = signature.Inputs.Count > 0 ? signature.Inputs[0] : null;
+                return "has no batch dimension (no input has a variable first dimension)";
+            }
+
+            return null;
         }
 
         private static HashSet<string> NewTypeNameScope(ModelDeclaration model)

@@ -160,7 +160,8 @@ namespace Warmup.Generator
 
             var batchSizes = new List<int>();
             int iterations = 1;
-            string name = symbol.Name;
+            // The declaring member's full name by default (contract: WarmupSample.Name).
+            string name = symbol.ContainingType is null ? symbol.Name : symbol.ContainingType.Name + "." + symbol.Name;
             LocationInfo? batchLocation = null;
             AttributeData attribute = context.Attributes[0];
             foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
@@ -209,7 +210,7 @@ namespace Warmup.Generator
                 lineSpan.StartLinePosition.Line + 1,
                 LocationInfo.From(identifierLocation),
                 batchLocation,
-                ReadInitializers(body, context.SemanticModel, cancellationToken),
+                ReadInitializers(body, elementName ?? string.Empty, context.SemanticModel, cancellationToken),
                 EquatableArray<DiagnosticInfo>.Empty);
         }
 
@@ -363,7 +364,7 @@ namespace Warmup.Generator
         private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
             => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
 
-        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
+        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, string sampleElementName, SemanticModel model, CancellationToken cancellationToken)
         {
             var result = new List<InitializerInfo>();
             foreach (BaseObjectCreationExpressionSyntax creation in member.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
@@ -375,17 +376,14 @@ namespace Warmup.Generator
                 }
 
                 string typeName;
-                SyntaxNode locationNode;
                 if (creation is ObjectCreationExpressionSyntax explicitCreation)
                 {
                     typeName = LastIdentifier(explicitCreation.Type);
-                    locationNode = explicitCreation.Type;
                 }
                 else
                 {
                     ITypeSymbol? target = model.GetTypeInfo(creation, cancellationToken).ConvertedType;
-                    typeName = target?.Name ?? string.Empty;
-                    locationNode = creation.NewKeyword.Parent ?? creation;
+                    typeName = target is { TypeKind: not TypeKind.Error, Name.Length: > 0 } ? target.Name : TargetTypeName(creation, sampleElementName);
                 }
 
                 var assignments = new List<AssignmentInfo>();
@@ -400,11 +398,41 @@ namespace Warmup.Generator
                 Location creationLocation = creation is ObjectCreationExpressionSyntax explicitNew
                     ? explicitNew.Type.GetLocation()
                     : creation.NewKeyword.GetLocation();
-                _ = locationNode;
                 result.Add(new InitializerInfo(typeName, LocationInfo.From(creationLocation), assignments.ToEquatableArray()));
             }
 
             return result.ToEquatableArray();
+        }
+
+        /// <summary>
+        /// The type a target-typed <c>new() { … }</c> creates, read from where it stands: generated types do not bind
+        /// in the compilation the generator sees, so the semantic model cannot say.
+        /// </summary>
+        private static string TargetTypeName(SyntaxNode expression, string sampleElementName)
+        {
+            SyntaxNode? parent = expression.Parent;
+            switch (parent)
+            {
+                case ArrowExpressionClauseSyntax:
+                case EqualsValueClauseSyntax:
+                case ReturnStatementSyntax:
+                case YieldStatementSyntax:
+                    return sampleElementName;
+                case ExpressionElementSyntax { Parent: CollectionExpressionSyntax collection }:
+                    return TargetTypeName(collection, sampleElementName);
+                case InitializerExpressionSyntax { Parent: ArrayCreationExpressionSyntax array }:
+                    return LastIdentifier(array.Type.ElementType);
+                case InitializerExpressionSyntax { Parent: ImplicitArrayCreationExpressionSyntax implicitArray }:
+                    return TargetTypeName(implicitArray, sampleElementName);
+                case InitializerExpressionSyntax { Parent: ObjectCreationExpressionSyntax { Type: GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic } }:
+                    return LastIdentifier(generic.TypeArgumentList.Arguments[0]);
+                case AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "Context" } }:
+                    return "WarmupExample";
+                case AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "Examples" } }:
+                    return "WarmupExample";
+                default:
+                    return string.Empty;
+            }
         }
 
         private static AssignmentInfo ReadValue(string name, LocationInfo? nameLocation, ExpressionSyntax value)
