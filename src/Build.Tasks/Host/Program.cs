@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.Loader;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Samples;
+
+namespace Warmup.Build.Host;
+
+/// <summary>
+/// <c>Warmup.Build.Host --assembly app.dll --out dir [--model name[/version]]…</c>: loads the built assembly, runs its
+/// generated <see cref="IWarmupManifest"/> and writes <c>dir/name/version/assets.extra/tf_serving_warmup_requests</c>
+/// per model. Exit code 0: success; 1: errors reported on stdout; anything else: the host itself failed.
+/// </summary>
+internal static class Program
+{
+    internal const int Success = 0;
+    internal const int ErrorsReported = 1;
+    internal const int UsageError = 2;
+    internal const int HostFailure = 3;
+
+    private static int Main(string[] args)
+    {
+        // User code may write to the console: keep stdout for the protocol.
+        var protocol = Console.Out;
+        Console.SetOut(Console.Error);
+        try
+        {
+            if (!HostOptions.TryParse(args, out var options, out var usage))
+            {
+                Console.Error.WriteLine(usage);
+                return UsageError;
+            }
+
+            return new HostRunner(protocol).Run(options!);
+        }
+#pragma warning disable CA1031 // The host reports any failure through its exit code and stderr.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"Warmup.Build.Host failed: {ex}");
+            return HostFailure;
+        }
+        finally
+        {
+            protocol.Flush();
+        }
+    }
+}
+
+/// <summary>A model the build asks for.</summary>
+internal sealed record HostModel(string Name, long Version);
+
+/// <summary>The host's command line.</summary>
+internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, IReadOnlyList<HostModel> Models)
+{
+    public static bool TryParse(IReadOnlyList<string> args, out HostOptions? options, out string usage)
+    {
+        options = null;
+        usage = "usage: Warmup.Build.Host --assembly <app.dll> --out <dir> [--model <name>[/<version>]]...";
+        string? assembly = null;
+        string? output = null;
+        var models = new List<HostModel>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (i + 1 >= args.Count)
+            {
+                return false;
+            }
+
+            var value = args[++i];
+            switch (args[i - 1])
+            {
+                case "--assembly":
+                    assembly = value;
+                    break;
+                case "--out":
+                    output = value;
+                    break;
+                case "--model":
+                    var slash = value.LastIndexOf('/');
+                    var version = 1L;
+                    if (slash > 0 && !long.TryParse(value[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out version))
+                    {
+                        return false;
+                    }
+
+                    models.Add(new HostModel(slash > 0 ? value[..slash] : value, version));
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        if (assembly is null || output is null)
+        {
+            return false;
+        }
+
+        options = new HostOptions(assembly, output, models);
+        return true;
+    }
+}
+
+/// <summary>Runs the manifest and writes the files, reporting every event as a protocol line.</summary>
+internal sealed class HostRunner(TextWriter protocol)
+{
+    private bool _errors;
+
+    public int Run(HostOptions options)
+    {
+        var assemblyPath = Path.GetFullPath(options.AssemblyPath);
+        var appDirectory = Path.GetDirectoryName(assemblyPath)!;
+
+        // Like EF Core's design-time host: anything the deps.json did not resolve is looked up beside the app.
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+        {
+            var candidate = Path.Combine(appDirectory, name.Name + ".dll");
+            return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
+        };
+
+        var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(assemblyPath);
+        var manifest = LoadManifest(assembly);
+        var samples = manifest?.Samples ?? [];
+        if (manifest is null)
+        {
+            Report(HostEventKind.Warning, BuildCodes.NoManifest,
+                $"{Path.GetFileName(assemblyPath)} declares no warmup samples (no [WarmupSample] members compiled), so no warmup file is written. " +
+                "Add [WarmupSample] members, or set WarmupEnabled=false.");
+        }
+
+        var requested = new HashSet<string>(options.Models.Select(m => m.Name), StringComparer.Ordinal);
+        foreach (var stray in samples.Where(s => !requested.Contains(s.Model)).Select(s => s.Model).Distinct(StringComparer.Ordinal))
+        {
+            Report(HostEventKind.Warning, BuildCodes.UnknownModel,
+                $"samples target model '{stray}', which is not a <WarmupModel> of this project; they are not written. Add <WarmupModel Include=\"...\" Name=\"{stray}\" />.");
+        }
+
+        foreach (var model in options.Models)
+        {
+            WriteModel(options.OutputDirectory, model, samples.Where(s => s.Model == model.Name).ToList(), manifest is not null);
+        }
+
+        return _errors ? Program.ErrorsReported : Program.Success;
+    }
+
+    private IWarmupManifest? LoadManifest(Assembly assembly)
+    {
+        var attribute = assembly.GetCustomAttribute<WarmupManifestAttribute>();
+        if (attribute is null)
+        {
+            return null;
+        }
+
+        // The one reflection step the contract allows: instantiate the generated manifest type.
+        return Activator.CreateInstance(attribute.ManifestType) as IWarmupManifest
+            ?? throw new InvalidOperationException($"{attribute.ManifestType} does not implement {nameof(IWarmupManifest)}.");
+    }
+
+    private void WriteModel(string outputDirectory, HostModel model, List<WarmupSample> samples, bool hasManifest)
+    {
+        var path = TfServing.GetWarmupFilePath(outputDirectory, model.Name, model.Version);
+        if (samples.Count == 0)
+        {
+            if (hasManifest)
+            {
+                Report(HostEventKind.Warning, BuildCodes.NoSamples,
+                    $"model '{model.Name}' has no [WarmupSample]; no warmup file is written for it. Add a sample, or set Warmup=\"false\" on its <WarmupModel>.");
+            }
+
+            // Never leave a file from an earlier build behind: it would no longer match the samples.
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                Report(HostEventKind.Info, BuildCodes.NoSamples, $"deleted the stale warmup file {path}.");
+            }
+
+            return;
+        }
+
+        var logs = new List<PredictionLog>();
+        var origins = new List<(int FirstRecord, WarmupSample Sample)>();
+        var failed = false;
+        foreach (var sample in samples)
+        {
+            origins.Add((logs.Count, sample));
+            try
+            {
+                foreach (var log in sample.CreateLogs())
+                {
+                    // Stop early: a runaway sample must not fill memory before the limit is reported.
+                    if (logs.Count > TfServing.MaxRecords)
+                    {
+                        break;
+                    }
+
+                    logs.Add(log ?? throw new InvalidOperationException("the sample produced a null record."));
+                }
+            }
+#pragma warning disable CA1031 // Any exception from user code is reported as a build error naming the sample.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failed = true;
+                var inner = ex is TargetInvocationException { InnerException: { } cause } ? cause : ex;
+                Report(HostEventKind.Error, BuildCodes.SampleThrew,
+                    $"warmup sample '{sample.Name}' of model '{model.Name}' threw {inner.GetType().FullName}: {inner.Message} {FirstFrame(inner)}".TrimEnd(),
+                    sample.SourceFile, sample.Line);
+            }
+        }
+
+        if (failed)
+        {
+            return;
+        }
+
+        if (logs.Count > TfServing.MaxRecords)
+        {
+            var counts = string.Join(", ", origins.Select((o, i) =>
+                $"{o.Sample.Name}: {(i + 1 < origins.Count ? origins[i + 1].FirstRecord : logs.Count) - o.FirstRecord}"));
+            Report(HostEventKind.Error, BuildCodes.TooManyRecords,
+                $"model '{model.Name}' has more than {TfServing.MaxRecords} warmup records ({counts}{(logs.Count > TfServing.MaxRecords ? ", stopped counting" : string.Empty)}); " +
+                $"TF Serving fails the load above {TfServing.MaxRecords}. Remove samples, values or batch sizes.",
+                origins[^1].Sample.SourceFile, origins[^1].Sample.Line);
+            return;
+        }
+
+        try
+        {
+            var result = WarmupFile.Write(path, logs);
+            protocol.WriteLine(HostProtocol.Written(result.Changed, model.Name, result.Records, result.Path));
+        }
+        catch (WarmupFormatException ex)
+        {
+            var sample = ex.RecordIndex is { } index ? origins.Last(o => o.FirstRecord <= index).Sample : null;
+            var (code, what) = ex.Kind switch
+            {
+                WarmupErrorKind.Io => (BuildCodes.OutputNotWritable, $"cannot write the warmup file of model '{model.Name}'"),
+                WarmupErrorKind.TooManyRecords => (BuildCodes.TooManyRecords, $"model '{model.Name}' has too many warmup records"),
+                _ => (BuildCodes.InvalidRecord, $"warmup sample '{sample?.Name}' of model '{model.Name}' produced a record TF Serving rejects"),
+            };
+            Report(HostEventKind.Error, code, $"{what}: {ex.Message}", sample?.SourceFile, sample?.Line ?? 0);
+        }
+    }
+
+    private static string FirstFrame(Exception ex)
+    {
+        var trace = ex.StackTrace;
+        if (string.IsNullOrEmpty(trace))
+        {
+            return string.Empty;
+        }
+
+        var first = trace.Split('\n', 2)[0].Trim();
+        return $"({first})";
+    }
+
+    private void Report(HostEventKind kind, string code, string message, string? file = null, int line = 0)
+    {
+        _errors |= kind == HostEventKind.Error;
+        protocol.WriteLine(HostProtocol.Diagnostic(kind, code, message, file, line));
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Warmup.Build.Tasks;
+
+/// <summary>Checks of <c>WarmupModel</c> item metadata shared by the tasks.</summary>
+internal static class ModelItems
+{
+    /// <summary>TF Serving uses the model name as a directory name: it must be one plain path segment.</summary>
+    public static bool IsValidName(string name) =>
+        name.Length > 0 && name != "." && name != ".." && name.Trim() == name
+        && name.IndexOfAny(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) < 0 && !name.Any(char.IsControl);
+
+    /// <summary>Parses the version: TF Serving versions are positive integers.</summary>
+    public static bool TryParseVersion(string text, out long version) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version) && version > 0;
+
+    /// <summary>Logs <c>WARMUPB007</c> for an invalid name or version.</summary>
+    public static bool Validate(TaskLoggingHelper log, ITaskItem model, string source)
+    {
+        var name = model.GetMetadata("ModelName");
+        var version = model.GetMetadata("ModelVersion");
+        if (!IsValidName(name))
+        {
+            log.LogError(null, BuildCodes.InvalidModelItem, null, source, 0, 0, 0, 0,
+                "WarmupModel '{0}' has an invalid Name '{1}': TF Serving uses it as a folder name, so it must be one path segment without / \\ : * ? \" < > |. Set Name=\"my_model\".",
+                source, name);
+            return false;
+        }
+
+        if (version.Length > 0 && !TryParseVersion(version, out _))
+        {
+            log.LogError(null, BuildCodes.InvalidModelItem, null, source, 0, 0, 0, 0,
+                "WarmupModel '{0}' has an invalid Version '{1}': TF Serving versions are positive integers. Set Version=\"1\".", name, version);
+            return false;
+        }
+
+        return true;
+    }
+}
