@@ -193,6 +193,50 @@ public class BadInputTests
         Assert.IsType<InvalidProtocolBufferException>(error.InnerException);
     }
 
+    [Fact]
+    public void Map_entry_without_a_value_reads_as_an_empty_tensor_and_is_rejected_by_the_validator()
+    {
+        // predict_log { request { inputs { key: "x" } } }: the entry has no value submessage.
+        byte[] payload = [0x32, 0x07, 0x0a, 0x05, 0x12, 0x03, 0x0a, 0x01, (byte)'x'];
+        var record = Assert.Single(TestData.ReadAll(TestData.Frame(payload), seekable: true, Name));
+        var tensor = record.Log.PredictLog.Request.Inputs["x"];
+        Assert.NotNull(tensor);
+        var issue = Assert.Single(WarmupValidator.ValidateLog(record.Log));
+        Assert.Equal(WarmupErrorKind.UnsupportedDtype, issue.Kind);
+        Assert.Contains("DT_INVALID", issue.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("32 05 0a 03 12 01")]          // a map entry cut short inside the request
+    [InlineData("32 03 0a 01 ff")]             // a truncated varint tag
+    [InlineData("32 04 0a 02 0a 80")]          // a nested length running past its parent
+    [InlineData("0b 00 00 00")]                // a group start tag (wire type 3) with no end
+    [InlineData("32 02 0a 7f")]                // a nested length far beyond the record
+    public void Malformed_protobuf_is_a_parse_error(string hex)
+    {
+        var error = ReadFails(TestData.Frame(TestData.Hex(hex)), seekable: false);
+        Assert.Equal(WarmupErrorKind.ParseError, error.Kind);
+        AssertLocated(error, 0, 0);
+    }
+
+    [Fact]
+    public void Deeply_nested_messages_are_a_parse_error_not_a_stack_overflow()
+    {
+        // TensorProto.variant_val holds TensorProtos: 5,000 levels of it, far beyond protobuf's recursion limit of 100.
+        var tensor = new TensorProto { Dtype = DataType.DtVariant };
+        for (var i = 0; i < 5_000; i++)
+        {
+            var outer = new TensorProto { Dtype = DataType.DtVariant };
+            outer.VariantVal.Add(new VariantTensorDataProto { Tensors = { tensor } });
+            tensor = outer;
+        }
+
+        var error = ReadFails(TestData.FrameLogs(TestData.SmallPredict(0), TestData.Predict("m", ("deep", tensor))), seekable: true);
+        Assert.Equal(WarmupErrorKind.ParseError, error.Kind);
+        AssertLocated(error, 1, Record1);
+        Assert.Contains("recursion", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
