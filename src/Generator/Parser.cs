@@ -218,7 +218,8 @@ namespace Warmup.Generator
         {
             if (text is null)
             {
-                return new SignatureFileModel(path, null, EquatableArray<SignatureFileSignature>.Empty, DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileUnreadable, LocationInfo.ForFileLine(path, 1), path));
+                // The build names the file after the model (docs/contracts.md §1), so the model is not also reported missing.
+                return new SignatureFileModel(path, ModelNameFromPath(path), EquatableArray<SignatureFileSignature>.Empty, DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileUnreadable, LocationInfo.ForFileLine(path, 1), path));
             }
 
             if (!SignatureText.TryParse(text, out SignatureFile? file, out SignatureTextError? error))
@@ -226,7 +227,7 @@ namespace Warmup.Generator
                 int line = error?.Line ?? 0;
                 return new SignatureFileModel(
                     path,
-                    ScanModelName(text),
+                    ScanModelName(text) ?? ModelNameFromPath(path),
                     EquatableArray<SignatureFileSignature>.Empty,
                     DiagnosticInfo.Create(DiagnosticDescriptors.SignatureFileInvalid, LocationInfo.ForFileLine(path, Math.Max(1, line)), path, Math.Max(1, line), error?.Message ?? "unknown error"));
             }
@@ -247,6 +248,12 @@ namespace Warmup.Generator
             }
 
             return new SignatureFileModel(path, file.ModelName, signatures.ToEquatableArray(), null);
+        }
+
+        private static string ModelNameFromPath(string path)
+        {
+            string name = System.IO.Path.GetFileName(path);
+            return name.EndsWith(SignatureText.FileExtension, StringComparison.OrdinalIgnoreCase) ? name.Substring(0, name.Length - SignatureText.FileExtension.Length) : name;
         }
 
         /// <summary>Finds the <c>model</c> line of a file that failed to parse, so its model does not also get "missing".</summary>
