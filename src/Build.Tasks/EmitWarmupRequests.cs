@@ -306,8 +306,12 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
             RedirectStandardError = true,
             UseShellExecute = false,
             CreateNoWindow = true,
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(AssemblyPath))!,
         };
+        if (Path.GetDirectoryName(Path.GetFullPath(AssemblyPath)) is { } appDirectory && Directory.Exists(appDirectory))
+        {
+            startInfo.WorkingDirectory = appDirectory;
+        }
+
         startInfo.ArgumentList.Add("exec");
         startInfo.ArgumentList.Add("--depsfile");
         startInfo.ArgumentList.Add(DepsFile);

@@ -120,12 +120,17 @@ internal sealed class HostRunner(TextWriter protocol)
         };
 
         var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(assemblyPath);
-        var manifest = LoadManifest(assembly);
+        return Execute(LoadManifest(assembly), options);
+    }
+
+    /// <summary>Writes every requested model's file from <paramref name="manifest"/> (null: the assembly has no samples).</summary>
+    public int Execute(IWarmupManifest? manifest, HostOptions options)
+    {
         var samples = manifest?.Samples ?? [];
         if (manifest is null)
         {
             Report(HostEventKind.Warning, BuildCodes.NoManifest,
-                $"{Path.GetFileName(assemblyPath)} declares no warmup samples (no [WarmupSample] members compiled), so no warmup file is written. " +
+                $"{Path.GetFileName(options.AssemblyPath)} declares no warmup samples (no [WarmupSample] members compiled), so no warmup file is written. " +
                 "Add [WarmupSample] members, or set WarmupEnabled=false.");
         }
 
@@ -144,7 +149,7 @@ internal sealed class HostRunner(TextWriter protocol)
         return _errors ? Program.ErrorsReported : Program.Success;
     }
 
-    private IWarmupManifest? LoadManifest(Assembly assembly)
+    private static IWarmupManifest? LoadManifest(Assembly assembly)
     {
         var attribute = assembly.GetCustomAttribute<WarmupManifestAttribute>();
         if (attribute is null)

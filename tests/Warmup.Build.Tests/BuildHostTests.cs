@@ -1,0 +1,207 @@
+extern alias host;
+
+using host::Warmup.Build.Host;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Samples;
+using Warmup.Format.Tensors;
+using Xunit;
+
+namespace Warmup.Build.Tests;
+
+/// <summary>The build host's behaviour on a manifest, with its protocol output parsed back.</summary>
+public sealed class BuildHostTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("warmup-host-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Writes_each_model_in_tf_serving_layout_and_reports_unchanged_files()
+    {
+        var manifest = new Manifest(
+            new WarmupSample("a", "A.One", "/src/A.cs", 3, () => Logs(1, 2)),
+            new WarmupSample("a", "A.Two", "/src/A.cs", 9, () => Logs(4)),
+            new WarmupSample("b", "B.One", "/src/B.cs", 1, () => Logs(1)));
+
+        var (exit, events) = Run(manifest, "a/2", "b");
+
+        Assert.Equal(Program.Success, exit);
+        var wrote = events.Where(e => e.Kind == HostEventKind.Wrote).ToList();
+        Assert.Equal([("a", 3), ("b", 1)], wrote.Select(e => (e.Model!, e.Records)));
+        var fileA = Path.Combine(_dir, "a", "2", "assets.extra", "tf_serving_warmup_requests");
+        Assert.Equal(fileA, wrote[0].Path);
+        Assert.Equal([1L, 2, 4], WarmupFile.Read(fileA).Select(r => r.Log.PredictLog.Request.Inputs["x"].TensorShape.Dim[0].Size));
+        var bytes = File.ReadAllBytes(fileA);
+
+        var (again, second) = Run(manifest, "a/2", "b");
+
+        Assert.Equal(Program.Success, again);
+        Assert.Equal([HostEventKind.Unchanged, HostEventKind.Unchanged], second.Select(e => e.Kind));
+        Assert.Equal(bytes, File.ReadAllBytes(fileA));
+    }
+
+    [Fact]
+    public void A_throwing_sample_is_WARMUPB010_naming_it_and_nothing_is_written()
+    {
+        var manifest = new Manifest(
+            new WarmupSample("a", "Samples.Good", "/src/S.cs", 3, () => Logs(1)),
+            new WarmupSample("a", "Samples.Broken", "/src/S.cs", 17, ThrowingLogs));
+
+        var (exit, events) = Run(manifest, "a");
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        var error = Assert.Single(events);
+        Assert.Equal((HostEventKind.Error, "WARMUPB010", "/src/S.cs", 17), (error.Kind, error.Code, error.File, error.Line));
+        Assert.Contains("'Samples.Broken'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("System.InvalidOperationException: no data for batch 2", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "a", "1", "assets.extra", "tf_serving_warmup_requests")));
+    }
+
+    [Fact]
+    public void More_than_1000_records_is_WARMUPB011_with_counts_per_sample()
+    {
+        var manifest = new Manifest(
+            new WarmupSample("a", "Many", "/src/S.cs", 3, () => Logs(Enumerable.Repeat(1, 700).ToArray())),
+            new WarmupSample("a", "More", "/src/S.cs", 8, () => Logs(Enumerable.Repeat(1, 5000).ToArray())));
+
+        var (exit, events) = Run(manifest, "a");
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        var error = Assert.Single(events);
+        Assert.Equal("WARMUPB011", error.Code);
+        Assert.Contains("Many: 700", error.Message, StringComparison.Ordinal);
+        Assert.Contains("1000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exactly_1000_records_is_fine()
+    {
+        var manifest = new Manifest(new WarmupSample("a", "Max", null, 0, () => Logs(Enumerable.Repeat(1, 1000).ToArray())));
+
+        var (exit, events) = Run(manifest, "a");
+
+        Assert.Equal(Program.Success, exit);
+        Assert.Equal(1000, Assert.Single(events).Records);
+    }
+
+    [Fact]
+    public void A_record_tf_serving_rejects_is_WARMUPB012_naming_the_sample()
+    {
+        var manifest = new Manifest(
+            new WarmupSample("a", "Fine", "/src/S.cs", 2, () => Logs(1)),
+            new WarmupSample("a", "SessionRun", "/src/S.cs", 30, () => [new PredictionLog { SessionRunLog = new SessionRunLog() }]));
+
+        var (exit, events) = Run(manifest, "a");
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        var error = Assert.Single(events);
+        Assert.Equal(("WARMUPB012", "/src/S.cs", 30), (error.Code, error.File, error.Line));
+        Assert.Contains("'SessionRun'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unwritable_output_is_WARMUPB013()
+    {
+        var blocker = Path.Combine(_dir, "a");
+        File.WriteAllText(blocker, "a file where the model folder should be");
+        var manifest = new Manifest(new WarmupSample("a", "S", null, 0, () => Logs(1)));
+
+        var (exit, events) = Run(manifest, "a");
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        Assert.Equal("WARMUPB013", Assert.Single(events).Code);
+    }
+
+    [Fact]
+    public void Model_without_samples_warns_WARMUPB016_and_removes_its_stale_file()
+    {
+        var stale = Path.Combine(_dir, "a", "1", "assets.extra", "tf_serving_warmup_requests");
+        Directory.CreateDirectory(Path.GetDirectoryName(stale)!);
+        File.WriteAllBytes(stale, [1, 2, 3]);
+        var manifest = new Manifest(new WarmupSample("b", "B", null, 0, () => Logs(1)));
+
+        var (exit, events) = Run(manifest, "a", "b");
+
+        Assert.Equal(Program.Success, exit);
+        Assert.Contains(events, e => e is { Kind: HostEventKind.Warning, Code: "WARMUPB016" });
+        Assert.False(File.Exists(stale));
+    }
+
+    [Fact]
+    public void Samples_of_an_undeclared_model_warn_WARMUPB017()
+    {
+        var manifest = new Manifest(new WarmupSample("typo", "T", null, 0, () => Logs(1)), new WarmupSample("a", "A", null, 0, () => Logs(1)));
+
+        var (_, events) = Run(manifest, "a");
+
+        var warning = Assert.Single(events, e => e.Kind == HostEventKind.Warning);
+        Assert.Equal("WARMUPB017", warning.Code);
+        Assert.Contains("'typo'", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Assembly_without_manifest_warns_WARMUPB018()
+    {
+        var (exit, events) = Run(null, "a");
+
+        Assert.Equal(Program.Success, exit);
+        Assert.Equal(["WARMUPB018"], events.Select(e => e.Code));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/7", "--model", "n" }, true)]
+    [InlineData(new[] { "--assembly", "a.dll" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/x" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--bogus", "1" }, false)]
+    public void Command_line_is_parsed_strictly(string[] args, bool valid)
+    {
+        Assert.Equal(valid, HostOptions.TryParse(args, out var options, out _));
+        if (valid)
+        {
+            Assert.Equal([new HostModel("m", 7), new HostModel("n", 1)], options!.Models);
+        }
+    }
+
+    private (int Exit, List<HostEvent> Events) Run(IWarmupManifest? manifest, params string[] models)
+    {
+        var args = new List<string> { "--assembly", "App.dll", "--out", _dir };
+        foreach (var model in models)
+        {
+            args.AddRange(["--model", model]);
+        }
+
+        Assert.True(HostOptions.TryParse(args, out var options, out var usage), usage);
+        using var output = new StringWriter();
+        var exit = new HostRunner(output).Execute(manifest, options!);
+        var events = new List<HostEvent>();
+        foreach (var line in output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.True(HostProtocol.TryParse(line.TrimEnd('\r'), out var hostEvent), $"not a protocol line: {line}");
+            events.Add(hostEvent!);
+        }
+
+        return (exit, events);
+    }
+
+    private static IEnumerable<PredictionLog> Logs(params int[] batchSizes)
+    {
+        foreach (var batch in batchSizes)
+        {
+            var request = new PredictRequest { ModelSpec = new ModelSpec { Name = "m" } };
+            request.Inputs["x"] = TensorProtoConverter.FromArray(new float[batch], [batch, 1]);
+            yield return new PredictionLog { PredictLog = new PredictLog { Request = request } };
+        }
+    }
+
+    private static IEnumerable<PredictionLog> ThrowingLogs()
+    {
+        yield return Logs(1).Single();
+        throw new InvalidOperationException("no data for batch 2");
+    }
+
+    private sealed class Manifest(params WarmupSample[] samples) : IWarmupManifest
+    {
+        public IReadOnlyList<WarmupSample> Samples { get; } = samples;
+    }
+}
