@@ -41,6 +41,19 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, bool inte
             writer.Flush();
         }
 
+        /// <summary>Shows the message at once (for operations that report no steps).</summary>
+        public Progress Show()
+        {
+            if (writer is not null)
+            {
+                _shown = true;
+                writer.Write("\r" + what);
+                writer.Flush();
+            }
+
+            return this;
+        }
+
         public void Dispose()
         {
             if (writer is not null && _shown)

@@ -180,24 +180,24 @@ internal static class RecordJson
     private static void WriteValuesCore(Utf8JsonWriter w, Array values)
     {
         w.WriteStartArray();
-        switch (values)
-        {
-            case float[] a: foreach (var v in a) { WriteFloating(w, v); } break;
-            case double[] a: foreach (var v in a) { WriteFloating(w, v); } break;
-            case Half[] a: foreach (var v in a) { WriteFloating(w, (float)v); } break;
-            case BFloat16[] a: foreach (var v in a) { WriteFloating(w, v.ToSingle()); } break;
-            case int[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case long[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case short[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case sbyte[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case byte[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case ushort[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case uint[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case ulong[] a: foreach (var v in a) { w.WriteNumberValue(v); } break;
-            case bool[] a: foreach (var v in a) { w.WriteBooleanValue(v); } break;
-            case byte[][] a: foreach (var v in a) { WriteBytes(w, v); } break;
-            default: throw new InvalidOperationException($"No JSON form for {values.GetType().Name}.");
-        }
+        // Dispatch on the exact array type: the CLR lets a uint[] pass as int[] (and ulong[] as long[], byte[] as sbyte[]…),
+        // so type patterns would print unsigned values as signed ones.
+        var type = values.GetType().GetElementType();
+        if (type == typeof(float)) { foreach (var v in (float[])values) { WriteFloating(w, v); } }
+        else if (type == typeof(double)) { foreach (var v in (double[])values) { WriteFloating(w, v); } }
+        else if (type == typeof(Half)) { foreach (var v in (Half[])values) { WriteFloating(w, (float)v); } }
+        else if (type == typeof(BFloat16)) { foreach (var v in (BFloat16[])values) { WriteFloating(w, v.ToSingle()); } }
+        else if (type == typeof(int)) { foreach (var v in (int[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(long)) { foreach (var v in (long[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(short)) { foreach (var v in (short[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(sbyte)) { foreach (var v in (sbyte[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(byte)) { foreach (var v in (byte[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(ushort)) { foreach (var v in (ushort[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(uint)) { foreach (var v in (uint[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(ulong)) { foreach (var v in (ulong[])values) { w.WriteNumberValue(v); } }
+        else if (type == typeof(bool)) { foreach (var v in (bool[])values) { w.WriteBooleanValue(v); } }
+        else if (type == typeof(byte[])) { foreach (var v in (byte[][])values) { WriteBytes(w, v); } }
+        else { throw new InvalidOperationException($"No JSON form for {values.GetType().Name}."); }
 
         w.WriteEndArray();
     }

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Warmup.Runtime;
+
+namespace Warmup.Cli;
+
+/// <summary>A self-contained HTML page (no scripts, no external files) with an inline SVG bar chart of a measurement.</summary>
+internal static class HtmlReport
+{
+    private const string ColdColor = "#d9534f";
+    private const string WarmColor = "#f0ad4e";
+    private const string SteadyColor = "#5cb85c";
+
+    public static void Write(Stream stream, WarmupMeasurementReport report, string model, string device)
+    {
+        var html = new StringBuilder();
+        var s = report.Summary;
+        html.Append(CultureInfo.InvariantCulture, $$"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>Warmup measurement: {{E(Path.GetFileName(model))}}</title>
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+            table { border-collapse: collapse; margin-top: 1em; }
+            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+            th { background: #f4f4f4; } td.shape { text-align: left; font-family: monospace; }
+            .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
+            </style>
+            </head>
+            <body>
+            <h1>Warmup measurement</h1>
+            <p>Model <code>{{E(model)}}</code>, warmup file <code>{{E(report.Source)}}</code>, device {{E(device)}}.
+            {{s.Shapes}} request shape(s) from {{s.Records}} record(s); {{s.Iterations}} iteration(s) per record when warming; steady p50 over {{s.SteadyRuns}} runs.</p>
+            <p>First request / steady p50: <strong>without warmup</strong> median {{s.MedianColdFirstRatio:0.00}}&times; (max {{s.MaxColdFirstRatio:0.00}}&times;),
+            <strong>after warmup</strong> median {{s.MedianWarmFirstRatio:0.00}}&times; (max {{s.MaxWarmFirstRatio:0.00}}&times;). Replaying the file took {{s.WarmupWallMs:0.0}} ms.</p>
+            <p class="legend"><span style="background:{{ColdColor}}"></span>cold first (fresh session, no warmup)
+            <span style="background:{{WarmColor}}"></span>warm first (fresh session after replay)
+            <span style="background:{{SteadyColor}}"></span>steady p50</p>
+
+            """);
+        AppendChart(html, report);
+        html.Append("<table>\n<tr><th>#</th><th>shape</th><th>records</th><th>cold first (ms)</th><th>warm first (ms)</th><th>steady p50 (ms)</th><th>cold / p50</th><th>warm / p50</th></tr>\n");
+        foreach (var shape in report.Shapes)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{shape.FirstRecordIndex}</td><td class=\"shape\">{E(shape.Shape)}</td><td>{shape.Records}</td><td>{shape.ColdFirstMs:0.000}</td><td>{shape.WarmFirstMs:0.000}</td>" +
+                $"<td>{shape.SteadyP50Ms:0.000}</td><td>{shape.ColdFirstRatio:0.00}&times;</td><td>{shape.WarmFirstRatio:0.00}&times;</td></tr>\n");
+        }
+
+        html.Append("</table>\n<p>Written by <code>warmup measure</code>.</p>\n</body>\n</html>\n");
+        var bytes = new UTF8Encoding(false).GetBytes(html.ToString());
+        stream.Write(bytes);
+    }
+
+    // Grouped horizontal bars: one group per shape, three bars (cold, warm, steady), one shared linear scale in ms.
+    private static void AppendChart(StringBuilder html, WarmupMeasurementReport report)
+    {
+        const int Left = 260, BarHeight = 14, GroupGap = 14, PlotWidth = 560, Top = 10;
+        var max = report.Shapes.SelectMany(s => new[] { s.ColdFirstMs, s.WarmFirstMs, s.SteadyP50Ms }).DefaultIfEmpty(1).Max();
+        max = max > 0 ? max : 1;
+        var height = Top + (report.Shapes.Count * ((3 * BarHeight) + GroupGap)) + 30;
+        html.Append(CultureInfo.InvariantCulture,
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"cold, warm and steady latency per shape\" font-family=\"sans-serif\" font-size=\"11\">\n");
+        var y = Top;
+        foreach (var shape in report.Shapes)
+        {
+            var label = shape.Shape.Length > 40 ? shape.Shape[..39] + "…" : shape.Shape;
+            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (1.5 * BarHeight) + 4}\" text-anchor=\"end\">#{shape.FirstRecordIndex} {E(label)}</text>\n");
+            foreach (var (value, color, name) in new[] { (shape.ColdFirstMs, ColdColor, "cold first"), (shape.WarmFirstMs, WarmColor, "warm first"), (shape.SteadyP50Ms, SteadyColor, "steady p50") })
+            {
+                var width = Math.Max(1, value / max * PlotWidth);
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<rect x=\"{Left}\" y=\"{y}\" width=\"{width:0.0}\" height=\"{BarHeight - 2}\" fill=\"{color}\"><title>{name}: {value:0.000} ms</title></rect>" +
+                    $"<text x=\"{Left + width + 4:0.0}\" y=\"{y + BarHeight - 4}\">{value:0.000} ms</text>\n");
+                y += BarHeight;
+            }
+
+            y += GroupGap;
+        }
+
+        html.Append(CultureInfo.InvariantCulture,
+            $"<line x1=\"{Left}\" y1=\"{Top - 4}\" x2=\"{Left}\" y2=\"{y}\" stroke=\"#444\"/>\n<text x=\"{Left}\" y=\"{y + 16}\">0 ms</text>" +
+            $"<text x=\"{Left + PlotWidth}\" y=\"{y + 16}\" text-anchor=\"end\">{max:0.000} ms</text>\n</svg>\n");
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

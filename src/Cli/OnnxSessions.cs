@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Warmup.Runtime;
+
+namespace Warmup.Cli;
+
+/// <summary>Creates ONNX Runtime sessions for <c>run</c> and <c>measure</c>, with one-line errors for models that cannot load.</summary>
+internal static class OnnxSessions
+{
+    public static ExecutionProvider ParseDevice(string device) => ExecutionProviders.Parse(device);
+
+    /// <summary>Checks that <paramref name="modelPath"/> is an .onnx file (SavedModels run on TF Serving, not here).</summary>
+    public static string RequireOnnx(string modelPath)
+    {
+        if (Directory.Exists(modelPath))
+        {
+            throw CliException.Usage($"{modelPath}: is a directory; this command runs an .onnx model on ONNX Runtime. Pass the .onnx file.");
+        }
+
+        return InputFiles.RequireFile(modelPath, "the ONNX model");
+    }
+
+    /// <summary>
+    /// Creates a session, turning ONNX Runtime's failures into one line. The first call settles the provider (auto falls back
+    /// to CPU once, with a warning); later calls reuse it, so every phase of a measurement runs on the same device.
+    /// </summary>
+    public static Func<InferenceSession> Factory(string modelPath, ExecutionProvider device, CliContext context, Action<ExecutionProvider>? chosen = null)
+    {
+        var logger = new StderrLogger(context);
+        var provider = device;
+        var settled = false;
+        return () =>
+        {
+            try
+            {
+                var (session, used) = ExecutionProviders.CreateSession(modelPath, provider, logger: logger);
+                if (!settled)
+                {
+                    settled = true;
+                    provider = used;
+                    chosen?.Invoke(used);
+                }
+
+                return session;
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw CliException.Invalid($"{modelPath}: ONNX Runtime cannot load the model ({ex.Message.Split('\n')[0]}). Check that it is a valid .onnx file.");
+            }
+            catch (InvalidOperationException ex) when (device == ExecutionProvider.Cuda)
+            {
+                throw CliException.Invalid(ex.Message.Split('\n')[0]);
+            }
+        };
+    }
+
+    /// <summary>Runtime log messages at warning level and above, as <c>warning: …</c> lines on stderr.</summary>
+    private sealed class StderrLogger(CliContext context) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                context.Error.WriteLine($"{(logLevel >= LogLevel.Error ? "error" : "warning")}: {formatter(state, exception)}");
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Warmup.Format.Tensors;
+using Warmup.Testing;
+using static Warmup.Cli.Tests.CliHarness;
+
+namespace Warmup.Cli.Tests;
+
+public sealed class RunAndMeasureTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void Run_replays_through_the_runtime_and_prints_its_report()
+    {
+        var model = _cli.Model("half_plus_two.onnx", TestModels.HalfPlusTwo());
+        var file = _cli.WarmupFileOf("ok", HalfPlusTwoRecord(1), HalfPlusTwoRecord(1, 2, 3));
+
+        var json = Run("run", "--model", model, "--requests", file, "--iterations", "3", "--json");
+        var table = Run("run", "--model", model, "--requests", file, "--device", "cpu");
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var report = json.Json();
+        Assert.Equal(3, report.GetProperty("iterations").GetInt32());
+        Assert.Equal(2, report.GetProperty("summary").GetProperty("replayed").GetInt32());
+        Assert.Equal(6, report.GetProperty("summary").GetProperty("runs").GetInt32());
+        var second = report.GetProperty("records")[1];
+        Assert.Equal(3, second.GetProperty("iterationMs").GetArrayLength());
+        Assert.Equal(0, table.ExitCode);
+        Assert.Equal(3, table.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("2 replayed, 0 failed", table.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_fails_with_exit_1_when_a_record_does_not_fit_the_model()
+    {
+        var model = _cli.Model("half_plus_two.onnx", TestModels.HalfPlusTwo());
+        var file = _cli.WarmupFileOf("bad", HalfPlusTwoRecord(1), Predict("half_plus_two", ("nope", TensorProtoConverter.FromArray([1f], 1, 1))));
+
+        var result = Run("run", "--model", model, "--requests", file, "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        var summary = result.Json().GetProperty("summary");
+        Assert.Equal(1, summary.GetProperty("failed").GetInt32());
+        Assert.Equal(1, summary.GetProperty("replayed").GetInt32());
+    }
+
+    [Fact]
+    public void Run_and_measure_refuse_bad_models_in_one_line()
+    {
+        var file = _cli.WarmupFileOf("ok", HalfPlusTwoRecord(1));
+        var garbage = _cli.PathOf("garbage.onnx");
+        File.WriteAllBytes(garbage, [1, 2, 3, 4]);
+
+        AssertOneLineError(Run("run", "--model", garbage, "--requests", file), 1, garbage);
+        AssertOneLineError(Run("measure", "--model", _cli.Directory, "--requests", file), 2, "is a directory");
+        AssertOneLineError(Run("run", "--model", _cli.PathOf("missing.onnx"), "--requests", file), 2, "file not found");
+        AssertOneLineError(Run("run", "--model", garbage, "--requests", file, "--threads", "0"), 2, "--threads");
+    }
+
+    [Fact]
+    public void Measure_on_a_conv_model_with_several_shapes_shows_cold_ratios_above_warm_ratios()
+    {
+        var model = _cli.Model("conv.onnx", TestModels.ConvRelu(channels: 16));
+        var file = _cli.PathOf("conv.warmup");
+        Assert.Equal(0, Run("create", "--model", model, "--out", file, "--batch-sizes", "1", "--dim", "height=48", "--dim", "width=48").ExitCode);
+        var more = _cli.PathOf("conv-more.warmup");
+        var shapes = new[] { 32, 40, 48, 56 };
+        var logs = shapes.Select(size => Predict("conv", ("x", TensorProtoConverter.FromArray(new float[3 * size * size], 1, 3, size, size)))).ToArray();
+        Warmup.Format.WarmupFile.Write(more, logs);
+        var report = _cli.PathOf("report.html");
+
+        var result = Run("measure", "--model", model, "--requests", more, "--repeat", "15", "--json", "--report", report);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = result.Json();
+        var records = json.GetProperty("records").EnumerateArray().ToArray();
+        Assert.Equal(shapes.Length, records.Length);
+        Assert.Equal([0L, 1, 2, 3], records.Select(r => r.GetProperty("index").GetInt64()));
+        Assert.All(records, r =>
+        {
+            Assert.Contains("[1,3,", r.GetProperty("shape").GetString(), StringComparison.Ordinal);
+            Assert.True(r.GetProperty("coldFirstMs").GetDouble() > 0);
+            Assert.True(r.GetProperty("warmFirstMs").GetDouble() > 0);
+            Assert.True(r.GetProperty("steadyP50Ms").GetDouble() > 0);
+        });
+        var summary = json.GetProperty("summary");
+        Assert.True(summary.GetProperty("warmupMs").GetDouble() > 0);
+        var cold = summary.GetProperty("medianColdFirstToSteady").GetDouble();
+        var warm = summary.GetProperty("medianWarmFirstToSteady").GetDouble();
+        Assert.True(cold > warm, $"median cold/steady {cold} should exceed warm/steady {warm}:\n{result.Out}");
+        Assert.True(summary.GetProperty("maxColdFirstToSteady").GetDouble() >= cold);
+        Assert.True(summary.GetProperty("maxWarmFirstToSteady").GetDouble() >= warm);
+
+        var html = File.ReadAllText(report);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.Equal(shapes.Length * 3, html.Split("<rect ").Length - 1);
+        Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+}
