@@ -184,7 +184,7 @@ internal static class RequestMapper
             foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var input = ResolveInput(name, session, signature, options);
-                feeds.Add(name, input, Decode(tensor, $"input \"{name}\"", options));
+                feeds.Add($"input \"{name}\"", input, Decode(tensor, $"input \"{name}\"", options));
             }
 
             return feeds.Build(ResolveOutputs(request.OutputFilter, session, signature, "output_filter"));
@@ -205,7 +205,7 @@ internal static class RequestMapper
             foreach (var feed in request.Feed)
             {
                 var input = ResolveInput(feed.Name, session, signature, options);
-                feeds.Add(feed.Name, input, Decode(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", options));
+                feeds.Add($"feed \"{feed.Name}\"", input, Decode(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", options));
             }
 
             return feeds.Build(ResolveOutputs(request.Fetch, session, signature, "fetch"));
