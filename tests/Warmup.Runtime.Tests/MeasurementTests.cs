@@ -1,0 +1,67 @@
+using Warmup.Testing;
+
+namespace Warmup.Runtime.Tests;
+
+/// <summary>The measurement's structure and bookkeeping; its figures are benchmarked in bench/, never asserted here.</summary>
+public sealed class MeasurementTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Measures_cold_warm_and_steady_per_shape_in_fresh_sessions()
+    {
+        var path = Records.Write(_dir.File("warmup"),
+            Records.Predict(("x", Records.Floats(1, 3, 16, 16))),
+            Records.Predict(("x", Records.Floats(1, 3, 24, 16))),
+            Records.Predict(("x", Records.Floats(1, 3, 16, 16))));
+        var sessions = 0;
+        var report = await WarmupMeasurement.MeasureAsync(() =>
+        {
+            sessions++;
+            return Sessions.Create(TestModels.ConvRelu(channels: 4));
+        }, path, new WarmupMeasurementOptions { SteadyRuns = 5 });
+
+        // One throwaway session, one cold session per shape, one warm session.
+        Assert.Equal(1 + 2 + 1, sessions);
+        Assert.Equal(2, report.Shapes.Count);
+        Assert.Equal([2, 1], report.Shapes.Select(s => s.Records));
+        Assert.Equal([0L, 1L], report.Shapes.Select(s => s.FirstRecordIndex));
+        Assert.Equal("x:DT_FLOAT[1,3,24,16]", report.Shapes[1].Shape);
+        Assert.Equal("serving_default", report.Shapes[0].Signature);
+        Assert.All(report.Shapes, s =>
+        {
+            Assert.Equal(WarmupReplayOptions.DefaultIterations, s.ColdRunsMs.Count);
+            Assert.Equal(s.ColdRunsMs[0], s.ColdFirstMs);
+            Assert.True(s.ColdFirstMs > 0 && s.WarmFirstMs > 0 && s.SteadyP50Ms > 0);
+            Assert.Equal(s.WarmFirstMs / s.SteadyP50Ms, s.WarmFirstRatio, 9);
+            Assert.Equal(s.ColdFirstMs / s.SteadyP50Ms, s.ColdFirstRatio, 9);
+        });
+
+        var summary = report.Summary;
+        Assert.Equal(3, summary.Records);
+        Assert.Equal(5, summary.SteadyRuns);
+        Assert.Equal(report.Shapes.Max(s => s.WarmFirstRatio), summary.MaxWarmFirstRatio, 9);
+        Assert.Equal(report.Shapes.Max(s => s.ColdFirstRatio), summary.MaxColdFirstRatio, 9);
+        // The repeated shape (record 2) counts as steady runs; the first of each shape as its cold runs.
+        var expectedAbsorbed = report.Shapes.Sum(s => s.ColdRunsMs.Sum()) + report.Shapes[0].SteadyP50Ms * WarmupReplayOptions.DefaultIterations;
+        Assert.Equal(expectedAbsorbed, summary.AbsorbedColdMs, 6);
+        Assert.True(summary.WarmupWallMs > 0);
+        Assert.Equal(summary.WarmupWallMs / summary.AbsorbedColdMs, summary.WarmupWallRatio, 9);
+
+        var json = report.ToJson();
+        Assert.Contains("\"coldFirstMs\":", json, StringComparison.Ordinal);
+        Assert.Contains("\"warmupWallRatio\":", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_the_model_cannot_take_fails_the_measurement_with_its_location()
+    {
+        var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 4))), Records.Predict(("x", Records.Floats(1, 5))));
+        var ex = await Assert.ThrowsAsync<WarmupReplayException>(() =>
+            WarmupMeasurement.MeasureAsync(() => Sessions.Create(TestModels.MatMulAdd()), path));
+        Assert.Equal(1, ex.RecordIndex);
+        Assert.Equal(WarmupFailureKind.ShapeMismatch, ex.Kind);
+    }
+}
