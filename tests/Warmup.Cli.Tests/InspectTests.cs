@@ -136,4 +136,21 @@ public sealed class InspectTests : IDisposable
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20, "inspect allocated the whole tensor");
         Assert.Equal([0.25, 0.25, 0.25], result.Json().GetProperty("records")[0].GetProperty("inputs").GetProperty("x").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
     }
+
+    [Fact]
+    public void Progress_shows_only_on_a_terminal_and_never_with_json()
+    {
+        var file = ThreeRecords();
+        string Err(bool interactive, params string[] args)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            Assert.Equal(0, Warmup.Cli.Program.Run(args, stdout, stderr, interactive));
+            return stderr.ToString();
+        }
+
+        Assert.Contains("\rreading 1", Err(true, "inspect", file), StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", Err(true, "inspect", file, "--json"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", Err(false, "inspect", file), StringComparison.Ordinal);
+    }
 }

@@ -23,8 +23,7 @@ internal static class ConvertCommand
         var name = new Option<string>("--name") { Description = "Triton only: the TF Serving model name in the records (default: the config's name)." };
         var seed = new Option<int>("--seed") { Description = "Triton only: seed for random_data.", DefaultValueFactory = _ => 0 };
         var command = new Command("convert",
-            "Convert between a warmup file and its JSON form, losslessly (JSON carries readable values and each record's exact bytes in base64, " +
-            "so TFRecord → JSON → TFRecord gives the same bytes), or convert a Triton model_warmup section (config.pbtxt + input_data_file) to a warmup file.")
+            "Convert a warmup file to JSON and back (byte-identical), or a Triton model_warmup config to a warmup file.")
         {
             input, output, from, to, name, seed,
         };

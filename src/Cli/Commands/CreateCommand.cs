@@ -25,8 +25,7 @@ internal static class CreateCommand
         fill.AcceptOnlyFromAmong("zeros", "ones", "random");
         var seed = new Option<int>("--seed") { Description = "Seed for --fill random.", DefaultValueFactory = _ => 0 };
         var command = new Command("create",
-            "Synthesize a valid warmup file from a model's signature (like Triton's zero_data/random_data, but with shapes taken from the model). " +
-            "Every symbolic dimension other than the leading batch dimension must be bound with --dim.")
+            "Synthesize a warmup file from a model's signature: zeros, ones or seeded random values, per batch size.")
         {
             model, output, name, signature, batchSizes, dims, fill, seed,
         };

@@ -23,7 +23,7 @@ internal static class InspectCommand
                 r.AddError("--values must be 0 or more.");
             }
         });
-        var command = new Command("inspect", "Show what a warmup file holds: one line per record (index, byte offset, length, log type, model, signature, inputs).")
+        var command = new Command("inspect", "Show each record: offset, length, log type, model, signature and inputs (--json for scripts).")
         {
             file, json, values,
         };

@@ -27,9 +27,7 @@ internal static class MeasureCommand
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"records\":[{\"index\",\"shape\",\"coldFirstMs\",\"warmFirstMs\",\"steadyP50Ms\"}],\"summary\":{…}}." };
         var report = new Option<string>("--report") { Description = "Also write a self-contained HTML page with a chart (cold vs warm vs steady per shape)." };
         var command = new Command("measure",
-            "Measure what the warmup file does for the model, per request shape, in one process: the first request in a fresh session without warmup " +
-            "(coldFirstMs), the first request in a fresh session after replaying the file (warmFirstMs), and the steady p50 over K runs (steadyP50Ms). " +
-            "Process-wide one-time costs are absorbed first in a throwaway session on other data, so cold vs warm compares sessions.")
+            "Measure, per request shape, the first request without and with warmup against the steady p50.")
         {
             model, requests, repeat, iterations, device, json, report,
         };

@@ -23,8 +23,7 @@ internal static class RunCommand
         var device = DeviceOption();
         var json = new Option<bool>("--json") { Description = "Print the Runtime's report as JSON on stdout." };
         var command = new Command("run",
-            "Replay a warmup file on an ONNX model through Warmup.Runtime, as a .NET host does at start-up, and print the report " +
-            "(per record: inputs, latency of each iteration, status). Exit code 1 when a record fails.")
+            "Replay a warmup file on an ONNX model through Warmup.Runtime and print its report. Exit 1 when a record fails.")
         {
             model, requests, iterations, threads, device, json,
         };

@@ -14,8 +14,7 @@ internal static class ValidateCommand
         var signature = new Option<string>("--signature") { Description = "Check records against this signature instead of the one each record names (needs --model)." };
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"valid\",\"records\",\"errors\":[{\"record\",\"offset\",\"message\"}],\"warnings\":[…]}." };
         var command = new Command("validate",
-            "Check a warmup file the way TF Serving loads it (framing, CRCs, PredictionLog parsing, the 1000-record limit, compression, log types, tensors) " +
-            "and, with --model, against the model's signature (input names, dtypes, ranks, fixed dims). Exit code 0 when valid, 1 when not.")
+            "Check a warmup file the way TF Serving loads it, and with --model against the model's signature. Exit 1 when invalid.")
         {
             file, model, signature, json,
         };
