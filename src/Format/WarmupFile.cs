@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Collections;
 using Google.Protobuf;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.TfRecord;
@@ -56,34 +56,49 @@ public static class WarmupFile
     // 12-byte headers and 4-byte CRCs, and a large one would add to peak memory for nothing.
     private const int ReadBufferBytes = 4096;
 
-    /// <summary>Reads the records of <paramref name="path"/> lazily.</summary>
+    /// <summary>
+    /// Reads the records of <paramref name="path"/> lazily. Each enumeration reads the file from its start; while
+    /// enumerating, only the current record is held (the previous one is released before the next is read).
+    /// </summary>
     /// <exception cref="WarmupFormatException">The file cannot be opened (raised here) or is malformed (raised while enumerating).</exception>
     public static IEnumerable<WarmupRecord> Read(string path, WarmupReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return ReadCore(OpenRead(path), path, options, leaveOpen: false);
+        return FromPath(path, options, useAsync: false);
     }
 
-    /// <summary>Reads the records of <paramref name="stream"/> lazily; <paramref name="displayName"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads the records of <paramref name="stream"/> lazily, from its current position; <paramref name="displayName"/>
+    /// names it in errors. The stream is left open.
+    /// </summary>
     public static IEnumerable<WarmupRecord> Read(Stream stream, string? displayName = null, WarmupReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ReadCore(stream, displayName, options, leaveOpen: true);
+        return new RecordSequence(() => stream, displayName, options ?? new WarmupReadOptions(), leaveOpen: true, default);
     }
 
     /// <summary>Reads the records of <paramref name="path"/> asynchronously.</summary>
+    /// <exception cref="WarmupFormatException">The file cannot be opened (raised here) or is malformed (raised while enumerating).</exception>
     public static IAsyncEnumerable<WarmupRecord> ReadAsync(string path, WarmupReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return ReadAsyncCore(OpenRead(path, useAsync: true), path, options, leaveOpen: false, cancellationToken);
+        return FromPath(path, options, useAsync: true, cancellationToken);
     }
 
-    /// <summary>Reads the records of <paramref name="stream"/> asynchronously.</summary>
+    /// <summary>Reads the records of <paramref name="stream"/> asynchronously, from its current position. The stream is left open.</summary>
     public static IAsyncEnumerable<WarmupRecord> ReadAsync(Stream stream, string? displayName = null, WarmupReadOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ReadAsyncCore(stream, displayName, options, leaveOpen: true, cancellationToken);
+        return new RecordSequence(() => stream, displayName, options ?? new WarmupReadOptions(), leaveOpen: true, cancellationToken);
+    }
+
+    // The file is opened here, so that a missing file is reported at the call; later enumerations reopen it.
+    private static RecordSequence FromPath(string path, WarmupReadOptions? options, bool useAsync, CancellationToken cancellationToken = default)
+    {
+        FileStream? opened = OpenRead(path, useAsync);
+        return new RecordSequence(() => Interlocked.Exchange(ref opened, null) ?? OpenRead(path, useAsync), path, options ?? new WarmupReadOptions(),
+            leaveOpen: false, cancellationToken);
     }
 
     /// <summary>Parses one record's payload, naming the file, index and offset on failure.</summary>
@@ -231,24 +246,78 @@ public static class WarmupFile
         }
     }
 
-    private static IEnumerable<WarmupRecord> ReadCore(Stream stream, string? displayName, WarmupReadOptions? options, bool leaveOpen)
+    private sealed class RecordSequence(Func<Stream> open, string? displayName, WarmupReadOptions options, bool leaveOpen,
+        CancellationToken cancellationToken) : IEnumerable<WarmupRecord>, IAsyncEnumerable<WarmupRecord>
     {
-        options ??= new WarmupReadOptions();
-        using var reader = new TfRecordReader(stream, displayName, options.Framing, leaveOpen);
-        while (reader.MoveNext())
+        public IEnumerator<WarmupRecord> GetEnumerator() => new RecordEnumerator(Reader(), displayName, options, null, cancellationToken);
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public IAsyncEnumerator<WarmupRecord> GetAsyncEnumerator(CancellationToken token = default)
         {
-            yield return ToRecord(reader.Current, displayName, options);
+            if (!token.CanBeCanceled || token == cancellationToken)
+            {
+                return new RecordEnumerator(Reader(), displayName, options, null, cancellationToken);
+            }
+
+            if (!cancellationToken.CanBeCanceled)
+            {
+                return new RecordEnumerator(Reader(), displayName, options, null, token);
+            }
+
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, token);
+            return new RecordEnumerator(Reader(), displayName, options, linked, linked.Token);
         }
+
+        private TfRecordReader Reader() => new(open(), displayName, options.Framing, leaveOpen);
     }
 
-    private static async IAsyncEnumerable<WarmupRecord> ReadAsyncCore(Stream stream, string? displayName, WarmupReadOptions? options, bool leaveOpen,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    // A hand-written enumerator rather than an iterator: it releases the previous record before reading the next one,
+    // so peak memory while reading is one record and the reader's buffer, not two records.
+    private sealed class RecordEnumerator(TfRecordReader reader, string? displayName, WarmupReadOptions options,
+        CancellationTokenSource? linked, CancellationToken cancellationToken) : IEnumerator<WarmupRecord>, IAsyncEnumerator<WarmupRecord>
     {
-        options ??= new WarmupReadOptions();
-        using var reader = new TfRecordReader(stream, displayName, options.Framing, leaveOpen);
-        while (await reader.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        public WarmupRecord Current { get; private set; } = null!;
+
+        object IEnumerator.Current => Current;
+
+        public bool MoveNext()
         {
-            yield return ToRecord(reader.Current, displayName, options);
+            Current = null!;
+            if (!reader.MoveNext())
+            {
+                return false;
+            }
+
+            Current = ToRecord(reader.Current, displayName, options);
+            return true;
+        }
+
+        public async ValueTask<bool> MoveNextAsync()
+        {
+            Current = null!;
+            if (!await reader.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            Current = ToRecord(reader.Current, displayName, options);
+            return true;
+        }
+
+        public void Reset() => throw new NotSupportedException("Enumerate again instead.");
+
+        public void Dispose()
+        {
+            Current = null!;
+            reader.Dispose();
+            linked?.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 

@@ -65,6 +65,91 @@ public sealed class WarmupFileTests : IDisposable
     }
 
     [Fact]
+    public void Each_enumeration_reads_the_file_from_its_start_and_a_missing_file_fails_at_the_call()
+    {
+        var path = PathOf("w");
+        WarmupFile.Write(path, MixedLogs());
+        var records = WarmupFile.Read(path);
+        Assert.Equal(MixedLogs(), records.Select(r => r.Log));
+        Assert.Equal(MixedLogs(), records.Select(r => r.Log));
+
+        var missing = PathOf("missing");
+        Assert.Equal(WarmupErrorKind.Io, Assert.Throws<WarmupFormatException>(() => WarmupFile.Read(missing)).Kind);
+        Assert.Equal(WarmupErrorKind.Io, Assert.Throws<WarmupFormatException>(() => WarmupFile.ReadAsync(missing)).Kind);
+    }
+
+    [Fact]
+    public async Task The_previous_record_is_released_before_the_next_one_is_read()
+    {
+        var bytes = TestData.WarmupFile(3);
+        foreach (var async in new[] { false, true })
+        {
+            var stream = new ProbeStream(bytes);
+            WeakReference? previous = null;
+            var aliveDuringRead = false;
+            stream.OnRead = () =>
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                aliveDuringRead |= previous?.IsAlive == true;
+            };
+
+            // The enumerators are driven by hand so that this method never holds a record itself.
+            var count = 0;
+            if (async)
+            {
+                await using var records = WarmupFile.ReadAsync(stream, "probe").GetAsyncEnumerator();
+                while (await records.MoveNextAsync())
+                {
+                    previous = Track(records);
+                    count++;
+                }
+            }
+            else
+            {
+                using var records = WarmupFile.Read(stream, "probe").GetEnumerator();
+                while (records.MoveNext())
+                {
+                    previous = Track(records);
+                    count++;
+                }
+            }
+
+            Assert.Equal(3, count);
+            Assert.False(aliveDuringRead, $"a previous record was still referenced while the next was read (async: {async})");
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Track(IEnumerator<WarmupRecord> records) => new(records.Current.Log);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Track(IAsyncEnumerator<WarmupRecord> records) => new(records.Current.Log);
+
+    private sealed class ProbeStream(byte[] data) : MemoryStream(data, writable: false)
+    {
+        public Action? OnRead { get; set; }
+
+        public override int Read(Span<byte> buffer)
+        {
+            OnRead?.Invoke();
+            return base.Read(buffer);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            OnRead?.Invoke();
+            return base.Read(buffer, offset, count);
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            OnRead?.Invoke();
+            return base.ReadAsync(buffer, cancellationToken);
+        }
+    }
+
+    [Fact]
     public void Maps_inserted_in_different_orders_give_the_same_bytes()
     {
         var a = TensorProtoConverter.FromArray(new[] { 1f, 2f }, 2);

@@ -271,9 +271,17 @@ public static class TensorProtoConverter
             return values;
         }
 
-        for (var i = 0; i < source.Count; i++)
+        if (typeof(T) == typeof(TSource))
         {
-            values[i] = convert(source[i]);
+            // Same element type (float_val → float[] …): one bulk copy instead of a delegate call per value.
+            ((RepeatedField<T>)(object)source).CopyTo(values, 0);
+        }
+        else
+        {
+            for (var i = 0; i < source.Count; i++)
+            {
+                values[i] = convert(source[i]);
+            }
         }
 
         Array.Fill(values, values[source.Count - 1], source.Count, (int)count - source.Count);
