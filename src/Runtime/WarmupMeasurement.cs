@@ -13,6 +13,12 @@ public sealed class WarmupMeasurementOptions
     /// <summary>Runs per shape whose median is the steady-state latency; default 20.</summary>
     public int SteadyRuns { get; init; } = 20;
 
+    /// <summary>
+    /// How many times the cold and warm phases are repeated, each with fresh sessions; every figure is the median over
+    /// the repeats. Default 1; use 3 or more on a busy machine, where a single first request is at the mercy of the scheduler.
+    /// </summary>
+    public int Repeats { get; init; } = 1;
+
     /// <summary>How the warm session is warmed (iterations, threads, input-name map…).</summary>
     public WarmupReplayOptions Replay { get; init; } = new();
 }
@@ -70,6 +76,9 @@ public sealed record WarmupMeasurementSummary
 
     /// <summary>Runs per shape for the steady p50.</summary>
     public int SteadyRuns { get; init; }
+
+    /// <summary>Times the cold and warm phases were repeated (figures are medians over them).</summary>
+    public int Repeats { get; init; }
 
     /// <summary>Largest warm-first / steady ratio.</summary>
     public double MaxWarmFirstRatio { get; init; }
@@ -134,6 +143,7 @@ public static class WarmupMeasurement
         ArgumentException.ThrowIfNullOrEmpty(warmupFilePath);
         options ??= new WarmupMeasurementOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SteadyRuns, 1, nameof(options.SteadyRuns));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Repeats, 1, nameof(options.Repeats));
         var replay = options.Replay;
         replay.Validate();
         var iterations = Math.Max(0, replay.Iterations);
@@ -171,67 +181,76 @@ public static class WarmupMeasurement
             {
                 AbsorbProcessCosts(shapes[0], sessions, replay);
             }
+
+            // The replay's own code path (reading, parsing, mapping) is JIT-compiled here by a dry run: nothing runs on the session.
+            await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay.With(null, null).WithIterations(0), cancellationToken).ConfigureAwait(false);
         }
 
-        // Phase 1: cold: a fresh session per shape, its first runs timed.
-        foreach (var shape in shapes)
+        // Phases 1 and 2, repeated with fresh sessions; each figure is the median over the repeats.
+        var walls = new double[options.Repeats];
+        for (var repeat = 0; repeat < options.Repeats; repeat++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var session = createSession();
-            using var prepared = Prepare(shape.Log, OnnxWarmup.Single(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
-            using var runOptions = new RunOptions();
-            var runs = Math.Max(1, iterations);
-            shape.ColdRuns = new double[runs];
-            for (var i = 0; i < runs; i++)
+            // Phase 1: cold: a fresh session per shape, its first runs timed.
+            foreach (var shape in shapes)
             {
-                shape.ColdRuns[i] = Time(prepared, runOptions, replay.UseIoBinding);
-            }
-        }
-
-        // Phase 2: warm: a fresh session, the file replayed, then each shape's first request and its steady state.
-        double wallMs;
-        using (var session = createSession())
-        {
-            var started = Stopwatch.GetTimestamp();
-            await OnnxWarmup.RunAsync(session, warmupFilePath, replay, cancellationToken).ConfigureAwait(false);
-            wallMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-
-            var sessions = OnnxWarmup.Single(session);
-            var prepared = shapes.Select(s => Prepare(s.Log, sessions, replay, warmupFilePath, s.FirstIndex, s.Offset)).ToArray();
-            try
-            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var session = createSession();
+                using var prepared = Prepare(shape.Log, OnnxWarmup.Single(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
                 using var runOptions = new RunOptions();
-                for (var i = 0; i < shapes.Count; i++)
+                var runs = new double[Math.Max(1, iterations)];
+                for (var i = 0; i < runs.Length; i++)
                 {
-                    shapes[i].WarmFirst = Time(prepared[i], runOptions, replay.UseIoBinding);
+                    runs[i] = Time(prepared, runOptions, replay.UseIoBinding);
                 }
 
-                for (var i = 0; i < shapes.Count; i++)
+                shape.ColdRuns.Add(runs);
+            }
+
+            // Phase 2: warm: a fresh session, the file replayed, then each shape's first request and its steady state.
+            using (var session = createSession())
+            {
+                var started = Stopwatch.GetTimestamp();
+                await OnnxWarmup.RunAsync(session, warmupFilePath, replay, cancellationToken).ConfigureAwait(false);
+                walls[repeat] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+                var sessions = OnnxWarmup.Single(session);
+                var prepared = shapes.Select(s => Prepare(s.Log, sessions, replay, warmupFilePath, s.FirstIndex, s.Offset)).ToArray();
+                try
                 {
-                    var steady = new double[options.SteadyRuns];
-                    for (var k = 0; k < steady.Length; k++)
+                    using var runOptions = new RunOptions();
+                    for (var i = 0; i < shapes.Count; i++)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        steady[k] = Time(prepared[i], runOptions, replay.UseIoBinding);
+                        shapes[i].WarmFirst.Add(Time(prepared[i], runOptions, replay.UseIoBinding));
                     }
 
-                    shapes[i].SteadyP50 = Median(steady);
+                    for (var i = 0; i < shapes.Count; i++)
+                    {
+                        var steady = new double[options.SteadyRuns];
+                        for (var k = 0; k < steady.Length; k++)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            steady[k] = Time(prepared[i], runOptions, replay.UseIoBinding);
+                        }
+
+                        shapes[i].SteadyP50.Add(Median(steady));
+                    }
                 }
-            }
-            finally
-            {
-                foreach (var p in prepared)
+                finally
                 {
-                    p.Dispose();
+                    foreach (var p in prepared)
+                    {
+                        p.Dispose();
+                    }
                 }
             }
         }
 
+        var wallMs = Median(walls);
         var absorbed = 0.0;
         var seen = new HashSet<ShapeState>();
         foreach (var shape in recordShapes)
         {
-            absorbed += seen.Add(shape) ? shape.ColdRuns.Take(iterations).Sum() : shape.SteadyP50 * iterations;
+            absorbed += seen.Add(shape) ? shape.ColdRunsMedian.Take(iterations).Sum() : shape.SteadyP50Median * iterations;
         }
 
         var rows = shapes.Select(s => new ShapeMeasurement
@@ -240,10 +259,10 @@ public static class WarmupMeasurement
             Shape = s.Shape,
             FirstRecordIndex = s.FirstIndex,
             Records = s.Records,
-            ColdFirstMs = s.ColdRuns[0],
-            ColdRunsMs = s.ColdRuns,
-            WarmFirstMs = s.WarmFirst,
-            SteadyP50Ms = s.SteadyP50,
+            ColdFirstMs = s.ColdRunsMedian[0],
+            ColdRunsMs = s.ColdRunsMedian,
+            WarmFirstMs = Median(s.WarmFirst.ToArray()),
+            SteadyP50Ms = s.SteadyP50Median,
         }).ToArray();
         var warmRatios = rows.Select(r => r.WarmFirstRatio).ToArray();
         var coldRatios = rows.Select(r => r.ColdFirstRatio).ToArray();
@@ -258,6 +277,7 @@ public static class WarmupMeasurement
                 Iterations = replay.Iterations,
                 Threads = replay.Threads,
                 SteadyRuns = options.SteadyRuns,
+                Repeats = options.Repeats,
                 MaxWarmFirstRatio = warmRatios.DefaultIfEmpty().Max(),
                 MedianWarmFirstRatio = Median(warmRatios),
                 MaxColdFirstRatio = coldRatios.DefaultIfEmpty().Max(),
@@ -407,8 +427,12 @@ public static class WarmupMeasurement
         public long Offset { get; } = offset;
         public Format.Protos.Serving.PredictionLog Log { get; } = log;
         public int Records { get; set; }
-        public double[] ColdRuns { get; set; } = [];
-        public double WarmFirst { get; set; }
-        public double SteadyP50 { get; set; }
+        public List<double[]> ColdRuns { get; } = [];
+        public List<double> WarmFirst { get; } = [];
+        public List<double> SteadyP50 { get; } = [];
+
+        public double[] ColdRunsMedian => Enumerable.Range(0, ColdRuns[0].Length).Select(i => Median(ColdRuns.Select(r => r[i]).ToArray())).ToArray();
+
+        public double SteadyP50Median => Median(SteadyP50.ToArray());
     }
 }

@@ -74,6 +74,21 @@ public sealed class WarmupReplayOptions
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 
+    internal WarmupReplayOptions WithIterations(int iterations) => new()
+    {
+        ModelName = ModelName,
+        Iterations = iterations,
+        Threads = Threads,
+        MaxRecords = MaxRecords,
+        FailurePolicy = FailurePolicy,
+        RecordTimeout = RecordTimeout,
+        InputNameMap = InputNameMap,
+        AllowSessionRunFeeds = AllowSessionRunFeeds,
+        UseIoBinding = UseIoBinding,
+        TensorLimits = TensorLimits,
+        Logger = null,
+    };
+
     internal WarmupReplayOptions With(string? modelName, ILogger? logger) => new()
     {
         ModelName = modelName ?? ModelName,

