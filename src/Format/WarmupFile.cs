@@ -108,7 +108,10 @@ public static class WarmupFile
         {
             return PredictionLog.Parser.ParseFrom(data);
         }
-        catch (InvalidProtocolBufferException ex)
+        // Google.Protobuf reports malformed input as InvalidProtocolBufferException; the others are caught as well so that
+        // no parser corner case can escape as anything but WarmupFormatException.
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or OverflowException
+                                       or IndexOutOfRangeException or FormatException or NotSupportedException)
         {
             throw new WarmupFormatException(WarmupErrorKind.ParseError,
                 $"not a valid PredictionLog ({ex.Message}). The file must hold serialized tensorflow.serving.PredictionLog records.",

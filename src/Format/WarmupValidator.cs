@@ -72,7 +72,9 @@ public static class WarmupValidator
         }
         catch (WarmupFormatException ex)
         {
-            issues.Add(new WarmupIssue(WarmupIssueSeverity.Error, ex.Kind, ex.RecordIndex, ex.ByteOffset, ex.Problem));
+            // TF Serving treats a partial header at the end as the end of the file, so the load still succeeds.
+            var severity = ex.Kind == WarmupErrorKind.TruncatedHeader ? WarmupIssueSeverity.Warning : WarmupIssueSeverity.Error;
+            issues.Add(new WarmupIssue(severity, ex.Kind, ex.RecordIndex, ex.ByteOffset, ex.Problem));
         }
 
         if (records == 0 && issues.Count == 0)

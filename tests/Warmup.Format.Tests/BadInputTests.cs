@@ -219,6 +219,18 @@ public class BadInputTests
         AssertLocated(error, 0, 0);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Invalid_utf8_in_a_string_field_is_a_parse_error(bool seekable)
+    {
+        // predict_log { request { model_spec { name: <ff fe> } } }
+        byte[] payload = [0x32, 0x08, 0x0a, 0x06, 0x0a, 0x04, 0x0a, 0x02, 0xff, 0xfe];
+        var error = ReadFails(TestData.Frame(Payloads[0], payload), seekable);
+        Assert.Equal(WarmupErrorKind.ParseError, error.Kind);
+        AssertLocated(error, 1, Record1);
+    }
+
     [Fact]
     public void Deeply_nested_messages_are_a_parse_error_not_a_stack_overflow()
     {

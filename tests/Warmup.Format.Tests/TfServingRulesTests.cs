@@ -87,6 +87,21 @@ public sealed class TfServingRulesTests : IDisposable
     }
 
     [Fact]
+    public void Partial_header_at_the_end_is_a_warning_because_tf_serving_reads_it_as_end_of_file()
+    {
+        var valid = TestData.WarmupFile(2);
+        var report = ValidateBytes([.. valid, 1, 2, 3, 4, 5]);
+        Assert.Equal(2, report.Records);
+        var issue = Assert.Single(report.Issues);
+        Assert.Equal((WarmupIssueSeverity.Warning, WarmupErrorKind.TruncatedHeader, 2L, (long)valid.Length),
+            (issue.Severity, issue.Kind, issue.RecordIndex!.Value, issue.Offset!.Value));
+        Assert.True(report.IsValid);
+
+        // A cut inside a record's data is an error: TF Serving fails the load with "truncated record".
+        Assert.False(ValidateBytes(valid.AsSpan(0, valid.Length - 3).ToArray()).IsValid);
+    }
+
+    [Fact]
     public void Empty_file_is_a_warning()
     {
         var report = ValidateBytes([]);
