@@ -200,6 +200,26 @@ public sealed class WarmupFileTests : IDisposable
     }
 
     [Fact]
+    public void Record_bytes_match_what_tensorflow_serving_api_python_writes()
+    {
+        // PredictionLog(predict_log=PredictLog(request=PredictRequest(model_spec=ModelSpec(name="m"),
+        //   inputs={"x": tf.make_tensor_proto(np.float32([2]))}))).SerializeToString(): fields in number order, map entries
+        // as {key = 1, value = 2}.
+        var log = TestData.Predict("m", ("x", TensorProtoConverter.FromArray(new[] { 2f }, 1)));
+        log.PredictLog.Request.ModelSpec.SignatureName = "";
+        const string Expected = "321c0a1a0a030a016d12130a0178120e0801120412020801" + "2a0400000040";
+        Assert.Equal(Expected, TestData.ToHex(DeterministicProto.Serialize(log)));
+
+        // Framed: length 30, its masked CRC, the payload, the payload's masked CRC.
+        using var buffer = new MemoryStream();
+        WarmupFile.Write(buffer, [log]);
+        var file = buffer.ToArray();
+        Assert.Equal("1e00000000000000", TestData.ToHex(file[..8]));
+        Assert.Equal(Expected, TestData.ToHex(file[12..42]));
+        Assert.Equal(46, file.Length);
+    }
+
+    [Fact]
     public void Same_logs_give_the_same_bytes_across_runs()
     {
         // A golden digest: any change in serialization order, framing or CRC between runs or versions changes it.
