@@ -25,6 +25,8 @@ internal static class BuildCodes
     public const string NoSamples = "WARMUPB016";
     public const string UnknownModel = "WARMUPB017";
     public const string NoManifest = "WARMUPB018";
+    public const string NothingToPack = "WARMUPB019"; // raised by Warmup.targets
+
 }
 
 /// <summary>What a protocol line reports.</summary>
@@ -48,6 +50,9 @@ internal sealed record HostEvent(HostEventKind Kind, string Code, string Message
 internal static class HostProtocol
 {
     public const string Prefix = "warmup:";
+
+    /// <summary>The code field of informational lines, which carry no diagnostic code.</summary>
+    public const string InfoCode = "-";
     private const string AtPrefix = "at=";
 
     public static string Diagnostic(HostEventKind kind, string code, string message, string? file = null, int line = 0)

@@ -183,6 +183,7 @@ internal sealed class HostRunner(TextWriter protocol)
             return;
         }
 
+        var construction = System.Diagnostics.Stopwatch.StartNew();
         var logs = new List<PredictionLog>();
         var origins = new List<(int FirstRecord, WarmupSample Sample)>();
         var failed = false;
@@ -230,9 +231,15 @@ internal sealed class HostRunner(TextWriter protocol)
             return;
         }
 
+        construction.Stop();
         try
         {
+            var writing = System.Diagnostics.Stopwatch.StartNew();
             var result = WarmupFile.Write(path, logs);
+            writing.Stop();
+            // Timings let `dotnet build -v:n` (and bench/Warmup.Bench.Build) tell the samples' cost from Warmup's.
+            Report(HostEventKind.Info, HostProtocol.InfoCode, string.Create(CultureInfo.InvariantCulture,
+                $"model '{model.Name}': {result.Records} records from {samples.Count} samples; samples ran in {construction.Elapsed.TotalMilliseconds:F1} ms, validated and written in {writing.Elapsed.TotalMilliseconds:F1} ms."));
             protocol.WriteLine(HostProtocol.Written(result.Changed, model.Name, result.Records, result.Path));
         }
         catch (WarmupFormatException ex)

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+using Warmup.Testing;
+using Xunit;
+
+namespace Warmup.Build.Tests;
+
+/// <summary>
+/// Packs the product (Warmup, Warmup.Format) once per test run into a temporary feed, with a version unique to the run
+/// so a package from an earlier run can never be restored instead. Shared by the end-to-end test classes, which run in
+/// parallel, each in its own folder.
+/// </summary>
+internal static class ProductPackages
+{
+    private static readonly Lazy<Task<Packed>> Packing = new(PackAsync);
+
+    public static Task<Packed> GetAsync() => Packing.Value;
+
+    /// <summary>The packed product: the feed folder and the version to reference.</summary>
+    public sealed record Packed(string Root, string Feed, string Version);
+
+    private static async Task<Packed> PackAsync()
+    {
+        var root = Directory.CreateTempSubdirectory("warmup-e2e-").FullName;
+        var feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
+        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(100000):D5}";
+        // A private artifacts folder: the pack never touches the build output the tests themselves run from.
+        var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") };
+        foreach (var project in new[] { "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj" })
+        {
+            var result = await DotNet.RunAsync(RepoPaths.Root, environment, "pack", Path.Combine(RepoPaths.Root, project),
+                "-c", "Release", "-o", feed, $"-p:Version={version}");
+            Assert.True(result.ExitCode == 0, $"packing {project} failed:\n{result.Output}");
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup(root, version);
+        return new Packed(root, feed, version);
+    }
+
+    private static void Cleanup(string root, string version)
+    {
+        try
+        {
+            Directory.Delete(root, recursive: true);
+            foreach (var id in new[] { "warmup", "warmup.format" })
+            {
+                var cached = Path.Combine(DotNet.GlobalPackagesFolder, id, version);
+                if (Directory.Exists(cached))
+                {
+                    Directory.Delete(cached, recursive: true);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is harmless.
+        }
+    }
+}
+
+/// <summary>Runs the dotnet CLI as a user would, isolated from the test host's MSBuild environment.</summary>
+internal static class DotNet
+{
+    public static string GlobalPackagesFolder =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    public sealed record Result(int ExitCode, string Output);
+
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add("-nodeReuse:false");
+        // The test host runs under MSBuild/vstest: none of their settings may leak into the builds under test.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k == "WARMUP_ARTIFACTS").ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within 5 minutes.");
+        }
+
+        output.Append(await stdout).Append(await stderr);
+        return new Result(process.ExitCode, output.ToString());
+    }
+}
