@@ -32,7 +32,7 @@ try
         $"file: {records} records of {floats} floats, {new FileInfo(file).Length / 1024.0:0} KiB (JSON {new FileInfo(json).Length / 1024.0:0} KiB); median of {repeat} runs after one warm-up run"));
 
     var baseline = Measure(() => WarmupFile.Read(file).Count());
-    Console.WriteLine($"{"operation",-44} {"ms",9} {"ratio",7} {"alloc MiB",10}");
+    Console.WriteLine($"{"operation",-48} {"ms",9} {"ratio",7} {"alloc MiB",10}");
     Report("baseline: WarmupFile.Read (parse every record)", baseline, baseline);
     Report("warmup inspect (table)", Cli("inspect", file), baseline);
     Report("warmup inspect --json --values 3", Cli("inspect", file, "--json", "--values", "3"), baseline);
@@ -74,7 +74,7 @@ finally
 }
 
 static void Report(string name, (double Ms, double AllocMiB) result, (double Ms, double AllocMiB) baseline) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-44} {result.Ms,9:0.00} {result.Ms / baseline.Ms,6:0.00}x {result.AllocMiB,10:0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-48} {result.Ms,9:0.00} {result.Ms / baseline.Ms,6:0.00}x {result.AllocMiB,10:0.0}"));
 
 static PredictionLog Log(float[] values)
 {

@@ -9,6 +9,8 @@ internal static class OnnxSessions
 {
     public static ExecutionProvider ParseDevice(string device) => ExecutionProviders.Parse(device);
 
+    public static string Name(ExecutionProvider provider) => provider.ToString().ToLowerInvariant();
+
     /// <summary>Checks that <paramref name="modelPath"/> is an .onnx file (SavedModels run on TF Serving, not here).</summary>
     public static string RequireOnnx(string modelPath)
     {
@@ -26,7 +28,9 @@ internal static class OnnxSessions
     /// </summary>
     public static Func<InferenceSession> Factory(string modelPath, ExecutionProvider device, CliContext context, Action<ExecutionProvider>? chosen = null)
     {
-        var logger = new StderrLogger(context);
+        // Under auto, falling back to CPU is the expected outcome with the CPU package: the report names the device used,
+        // so the Runtime's fallback warning is only shown when CUDA was asked for explicitly.
+        var logger = device == ExecutionProvider.Cuda ? new StderrLogger(context) : null;
         var provider = device;
         var settled = false;
         return () =>

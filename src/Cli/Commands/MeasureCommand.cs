@@ -67,12 +67,12 @@ internal static class MeasureCommand
 
         if (reportPath is not null)
         {
-            AtomicFile.Write(reportPath, stream => HtmlReport.Write(stream, measured, modelPath, used.ToString().ToLowerInvariant()));
+            AtomicFile.Write(reportPath, stream => HtmlReport.Write(stream, measured, modelPath, OnnxSessions.Name(used)));
         }
 
         if (json)
         {
-            WriteJson(context, measured);
+            WriteJson(context, measured, used);
         }
         else
         {
@@ -87,12 +87,13 @@ internal static class MeasureCommand
         return ExitCodes.Success;
     }
 
-    private static void WriteJson(CliContext context, WarmupMeasurementReport measured)
+    private static void WriteJson(CliContext context, WarmupMeasurementReport measured, ExecutionProvider device)
     {
         using var output = new JsonOutput(context.Out);
         var w = output.Writer;
         w.WriteStartObject();
         w.WriteString("file", measured.Source);
+        w.WriteString("device", OnnxSessions.Name(device));
         w.WriteStartArray("records");
         foreach (var shape in measured.Shapes)
         {
@@ -137,7 +138,7 @@ internal static class MeasureCommand
 
         var s = measured.Summary;
         context.Info(string.Create(CultureInfo.InvariantCulture,
-            $"{measured.Source}: {s.Shapes} shape(s) from {s.Records} record(s) on {device}; first request / steady p50: cold median {s.MedianColdFirstRatio:0.00}x " +
+            $"{measured.Source}: {s.Shapes} shape(s) from {s.Records} record(s) on {OnnxSessions.Name(device)}; first request / steady p50: cold median {s.MedianColdFirstRatio:0.00}x " +
             $"(max {s.MaxColdFirstRatio:0.00}x), after warmup median {s.MedianWarmFirstRatio:0.00}x (max {s.MaxWarmFirstRatio:0.00}x); replaying the file took {s.WarmupWallMs:0.0} ms."));
     }
 }

@@ -53,7 +53,7 @@ internal static class RunCommand
         var used = provider;
         using var session = OnnxSessions.Factory(modelPath, provider, context, p => used = p)();
         WarmupReport report;
-        using (context.StartProgress($"replaying {Path.GetFileName(requestsPath)} on {used}…", null, json).Show())
+        using (context.StartProgress($"replaying {Path.GetFileName(requestsPath)} on {OnnxSessions.Name(used)}…", null, json).Show())
         {
             try
             {
@@ -100,6 +100,6 @@ internal static class RunCommand
         var s = report.Summary;
         var ratio = s.MaxLastToFirstRatio is { } r ? string.Create(CultureInfo.InvariantCulture, $"; largest last/first iteration ratio {r:0.00}.") : ".";
         context.Info(string.Create(CultureInfo.InvariantCulture,
-            $"{report.Source}: {s.Records} record(s), {s.Replayed} replayed, {s.Failed} failed, {s.Skipped} skipped; {s.Runs} run(s) in {s.ElapsedMs:0.0} ms on {device}{ratio}"));
+            $"{report.Source}: {s.Records} record(s), {s.Replayed} replayed, {s.Failed} failed, {s.Skipped} skipped; {s.Runs} run(s) in {s.ElapsedMs:0.0} ms on {OnnxSessions.Name(device)}{ratio}"));
     }
 }
