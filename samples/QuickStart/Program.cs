@@ -16,7 +16,8 @@ Step("Packing Warmup, Warmup.Format and Warmup.Runtime into artifacts/feed", () 
 {
     foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Build.Tasks/Package/Warmup.csproj" })
     {
-        Dotnet(root, "pack", project, "-c", configuration, "-o", feed, "-p:ContinuousIntegrationBuild=true");
+        // A private build folder, so this pack never races a build of the same projects (an IDE, a test run).
+        Dotnet(root, "pack", project, "-c", configuration, "-o", feed, $"-p:ArtifactsPath={Path.Combine(root, "artifacts", "quickstart")}/");
     }
 
     // The samples restore into their own package folder; drop stale copies of the packages just packed.
