@@ -61,7 +61,7 @@ namespace Warmup.Generator
             var typeNames = signatures.ToDictionary(s => s.InputsTypeName, s => s, StringComparer.Ordinal);
             foreach (SampleDeclaration sample in allSamples)
             {
-                if (sample.ContainingTypeKey != model.Type.FullName)
+                if (sample.ContainingTypeKey != model.Type.Key)
                 {
                     continue;
                 }
@@ -181,12 +181,12 @@ namespace Warmup.Generator
                 }
             }
 
-            var modelTypes = new HashSet<string>(models.Select(m => m.Type.FullName), StringComparer.Ordinal);
+            var modelTypes = new HashSet<string>(models.Select(m => m.Type.Key), StringComparer.Ordinal);
             foreach (SampleDeclaration sample in samples)
             {
                 if (!modelTypes.Contains(sample.ContainingTypeKey))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleOutsideModel, sample.Location, sample.MemberName, sample.ContainingTypeKey.Replace("global::", string.Empty)));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleOutsideModel, sample.Location, sample.MemberName, sample.ContainingTypeKey));
                 }
             }
 

@@ -129,11 +129,8 @@ namespace Warmup.Generator
         EquatableArray<ContainingTypeInfo> ContainingTypes,
         string Name,
         string Keyword,
-        string FullName)
-    {
-        /// <summary>The metadata-style name used to match samples to their model, e.g. <c>Ns.Outer+Model</c>.</summary>
-        public string Key => FullName;
-    }
+        string FullName,
+        string Key);
 
     /// <summary>One tensor input of a signature, with its C# shape.</summary>
     internal sealed record InputModel(

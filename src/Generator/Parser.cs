@@ -58,7 +58,8 @@ namespace Warmup.Generator
                 containing.ToEquatableArray(),
                 node.Identifier.ValueText + TypeParameters(node),
                 Keyword(node),
-                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                TypeKey(node));
 
             var inputs = new List<DeclaredInput>();
             var signatures = new List<DeclaredSignature>();
@@ -124,35 +125,41 @@ namespace Warmup.Generator
 
         public static SampleDeclaration ParseSample(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
+            // Everything here reads syntax, not symbols: Roslyn re-runs this transform for every sample on every edit,
+            // and binding the (not yet generated, so erroneous) return type would dominate that cost.
             ISymbol symbol = context.TargetSymbol;
             SyntaxNode node = context.TargetNode;
             SampleMemberKind kind;
-            ITypeSymbol? returnType;
+            TypeSyntax? returnType;
             bool hasParameters = false;
+            bool isStatic;
             SyntaxToken identifier;
-            switch (symbol)
+            switch (node)
             {
-                case IPropertySymbol property:
+                case PropertyDeclarationSyntax property:
                     kind = SampleMemberKind.Property;
                     returnType = property.Type;
-                    hasParameters = property.IsIndexer;
-                    identifier = ((PropertyDeclarationSyntax)node).Identifier;
+                    identifier = property.Identifier;
+                    isStatic = property.Modifiers.Any(SyntaxKind.StaticKeyword);
                     break;
-                case IFieldSymbol field:
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } declaration } variable:
                     kind = SampleMemberKind.Field;
-                    returnType = field.Type;
-                    identifier = ((VariableDeclaratorSyntax)node).Identifier;
+                    returnType = declaration.Type;
+                    identifier = variable.Identifier;
+                    isStatic = field.Modifiers.Any(SyntaxKind.StaticKeyword) || field.Modifiers.Any(SyntaxKind.ConstKeyword);
                     break;
-                case IMethodSymbol method:
+                case MethodDeclarationSyntax method:
                     kind = SampleMemberKind.Method;
-                    returnType = method.ReturnsVoid ? null : method.ReturnType;
-                    hasParameters = method.Parameters.Length > 0 || method.TypeParameters.Length > 0;
-                    identifier = ((MethodDeclarationSyntax)node).Identifier;
+                    returnType = method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword } ? null : method.ReturnType;
+                    hasParameters = method.ParameterList.Parameters.Count > 0 || method.TypeParameterList is not null;
+                    identifier = method.Identifier;
+                    isStatic = method.Modifiers.Any(SyntaxKind.StaticKeyword);
                     break;
                 default:
                     kind = SampleMemberKind.Property;
                     returnType = null;
                     identifier = default;
+                    isStatic = symbol.IsStatic;
                     break;
             }
 
@@ -194,14 +201,14 @@ namespace Warmup.Generator
             SyntaxNode body = node is VariableDeclaratorSyntax declarator ? declarator : node;
 
             return new SampleDeclaration(
-                symbol.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? string.Empty,
+                node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } containingType ? TypeKey(containingType) : string.Empty,
                 symbol.Name,
                 kind,
-                symbol.IsStatic,
+                isStatic,
                 hasParameters,
                 elementName,
                 isEnumerable,
-                returnType?.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) ?? "void",
+                returnType?.ToString() ?? "void",
                 batchSizes.ToEquatableArray(),
                 iterations,
                 name,
@@ -210,7 +217,7 @@ namespace Warmup.Generator
                 lineSpan.StartLinePosition.Line + 1,
                 LocationInfo.From(identifierLocation),
                 batchLocation,
-                ReadInitializers(body, elementName ?? string.Empty, context.SemanticModel, cancellationToken),
+                ReadInitializers(body, elementName ?? string.Empty, cancellationToken),
                 EquatableArray<DiagnosticInfo>.Empty);
         }
 
@@ -271,39 +278,66 @@ namespace Warmup.Generator
             return null;
         }
 
-        private static (string? ElementName, bool IsEnumerable) ElementOf(ITypeSymbol? type)
+        private static (string? ElementName, bool IsEnumerable) ElementOf(TypeSyntax? type)
         {
-            if (type is null)
+            switch (type)
             {
-                return (null, false);
+                case null:
+                    return (null, false);
+                case NullableTypeSyntax nullable:
+                    return ElementOf(nullable.ElementType);
+                case ArrayTypeSyntax { RankSpecifiers.Count: 1 } array when array.RankSpecifiers[0].Rank == 1:
+                    return (NameOf(array.ElementType), true);
+                case PredefinedTypeSyntax:
+                case ArrayTypeSyntax:
+                case TupleTypeSyntax:
+                case PointerTypeSyntax:
+                    return (null, false);
             }
 
-            if (type is IArrayTypeSymbol { Rank: 1 } array)
+            TypeSyntax last = type is QualifiedNameSyntax qualified ? qualified.Right : type is AliasQualifiedNameSyntax alias ? alias.Name : type;
+            if (last is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic)
             {
-                return (NameOf(array.ElementType), true);
-            }
-
-            if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic)
-            {
-                string definition = generic.ConstructedFrom.ToDisplayString();
-                switch (definition)
+                switch (generic.Identifier.ValueText)
                 {
-                    case "System.Collections.Generic.IEnumerable<T>":
-                    case "System.Collections.Generic.IReadOnlyList<T>":
-                    case "System.Collections.Generic.IReadOnlyCollection<T>":
-                    case "System.Collections.Generic.IList<T>":
-                    case "System.Collections.Generic.ICollection<T>":
-                    case "System.Collections.Generic.List<T>":
-                        return (NameOf(generic.TypeArguments[0]), true);
+                    case "IEnumerable":
+                    case "IReadOnlyList":
+                    case "IReadOnlyCollection":
+                    case "IList":
+                    case "ICollection":
+                    case "List":
+                        return (NameOf(generic.TypeArgumentList.Arguments[0]), true);
                 }
+
+                return (null, false);
             }
 
             return (NameOf(type), false);
         }
 
-        // Generated inputs types do not exist in the compilation the generator sees: they bind as error types with the written name.
-        private static string? NameOf(ITypeSymbol type)
-            => type.TypeKind == TypeKind.Error || type.TypeKind == TypeKind.Class ? (type.Name.Length > 0 ? type.Name : null) : null;
+        private static string? NameOf(TypeSyntax type)
+            => type is PredefinedTypeSyntax || type is ArrayTypeSyntax || type is GenericNameSyntax ? null : LastIdentifier(type);
+
+        /// <summary>The same key for a model class and the samples inside it, from syntax: namespace and nested type names.</summary>
+        internal static string TypeKey(TypeDeclarationSyntax type)
+        {
+            var parts = new List<string>();
+            for (SyntaxNode? current = type; current is not null; current = current.Parent)
+            {
+                switch (current)
+                {
+                    case TypeDeclarationSyntax declaration:
+                        parts.Add(declaration.Identifier.ValueText + (declaration.TypeParameterList is { } list ? "`" + list.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty));
+                        break;
+                    case BaseNamespaceDeclarationSyntax ns:
+                        parts.Add(ns.Name.ToString().Replace(" ", string.Empty));
+                        break;
+                }
+            }
+
+            parts.Reverse();
+            return string.Join(".", parts);
+        }
 
         /// <summary>Records a sample returns, when its syntax shows them: array/collection literals and straight-line yield returns.</summary>
         private static int CountElements(SyntaxNode member)
@@ -371,7 +405,7 @@ namespace Warmup.Generator
         private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
             => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
 
-        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, string sampleElementName, SemanticModel model, CancellationToken cancellationToken)
+        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, string sampleElementName, CancellationToken cancellationToken)
         {
             var result = new List<InitializerInfo>();
             foreach (BaseObjectCreationExpressionSyntax creation in member.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
@@ -389,8 +423,8 @@ namespace Warmup.Generator
                 }
                 else
                 {
-                    ITypeSymbol? target = model.GetTypeInfo(creation, cancellationToken).ConvertedType;
-                    typeName = target is { TypeKind: not TypeKind.Error, Name.Length: > 0 } ? target.Name : TargetTypeName(creation, sampleElementName);
+                    // Syntax only: binding the expression would cost far more than the rest of the transform, on every edit.
+                    typeName = TargetTypeName(creation, sampleElementName);
                 }
 
                 var assignments = new List<AssignmentInfo>();

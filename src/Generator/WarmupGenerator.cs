@@ -214,7 +214,7 @@ namespace Warmup.Generator
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    var type = new TypeInfo(string.Empty, EquatableArray<ContainingTypeInfo>.Empty, context.TargetSymbol.Name, "class", context.TargetSymbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                    var type = new TypeInfo(string.Empty, EquatableArray<ContainingTypeInfo>.Empty, context.TargetSymbol.Name, "class", context.TargetSymbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), context.TargetNode is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax declaration ? Parser.TypeKey(declaration) : context.TargetSymbol.Name);
                     DiagnosticInfo error = Internal("reading model class '" + context.TargetSymbol.Name + "'", exception, LocationInfo.From(context.TargetNode.GetLocation()));
                     return new ModelDeclaration(type, string.Empty, true, false, EquatableArray<DeclaredInput>.Empty, EquatableArray<DeclaredSignature>.Empty, EquatableArray<DeclaredFeature>.Empty, error.Location, new[] { error }.ToEquatableArray());
                 }
@@ -231,7 +231,7 @@ namespace Warmup.Generator
                     LocationInfo? location = LocationInfo.From(context.TargetNode.GetLocation());
                     DiagnosticInfo error = Internal("reading sample '" + context.TargetSymbol.Name + "'", exception, location);
                     return new SampleDeclaration(
-                        context.TargetSymbol.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? string.Empty,
+                        context.TargetNode.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>() is { } containing ? Parser.TypeKey(containing) : string.Empty,
                         context.TargetSymbol.Name, SampleMemberKind.Property, true, true, null, false, "?", EquatableArray<int>.Empty, 1,
                         context.TargetSymbol.Name, -1, string.Empty, 0, location, null, EquatableArray<InitializerInfo>.Empty, new[] { error }.ToEquatableArray());
                 }

@@ -188,7 +188,8 @@ public class DiagnosticTests
             Assert.Contains("### " + id, docs, StringComparison.Ordinal);
         }
 
-        Assert.EndsWith("## Build diagnostics (WARMUPB0xx)\n\n<!-- build-task codes: owned by src/Build.Tasks -->\n", docs.Replace("\r\n", "\n"), StringComparison.Ordinal);
+        // The build tasks own the section after ours.
+        Assert.True(docs.IndexOf("## Generator diagnostics (WARMUP0xxx)", StringComparison.Ordinal) < docs.IndexOf("## Build diagnostics (WARMUPB0xx)", StringComparison.Ordinal));
     }
 
     private static DiagnosticSeverity Severity(string id) => id == "WARMUP0016" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
