@@ -60,6 +60,26 @@ public sealed class RunAndMeasureTests : IDisposable
     }
 
     [Fact]
+    public void Device_cuda_without_cuda_is_one_line_and_auto_falls_back_to_cpu()
+    {
+        var model = _cli.Model("half_plus_two.onnx", TestModels.HalfPlusTwo());
+        var file = _cli.WarmupFileOf("ok", HalfPlusTwoRecord(1));
+
+        var auto = Run("run", "--model", model, "--requests", file);
+        var cuda = Run("run", "--model", model, "--requests", file, "--device", "cuda");
+
+        Assert.True(auto.ExitCode == 0, auto.ToString());
+        Assert.Contains("on cpu", auto.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning", auto.Err, StringComparison.Ordinal);
+        if (cuda.ExitCode != 0)
+        {
+            // No CUDA here (the default tool carries the CPU build): one line, exit 1.
+            AssertOneLineError(cuda, 1, "CUDA");
+            Assert.Single(cuda.ErrLines);
+        }
+    }
+
+    [Fact]
     public void Measure_on_a_conv_model_with_several_shapes_shows_cold_ratios_above_warm_ratios()
     {
         var model = _cli.Model("conv.onnx", TestModels.ConvRelu(channels: 16));
