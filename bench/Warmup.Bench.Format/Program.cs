@@ -21,7 +21,7 @@ try
     var contentPath = Path.Combine(directory, "tensor_content");
     var floatValPath = Path.Combine(directory, "float_val");
 
-    Console.WriteLine($"Warmup.Format benchmark: {Records} records of {FloatsPerRecord} floats (256 KiB) each; best of {repeats} rounds (writes), {repeats * 2} (reads).");
+    Console.WriteLine($"Warmup.Format benchmark: {Records} records of {FloatsPerRecord} floats (256 KiB) each; best of {repeats} rounds (writes), {repeats * 3} (reads).");
     Console.WriteLine($".NET {Environment.Version}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformationText()}");
     Console.WriteLine();
 
@@ -55,7 +55,7 @@ try
     var fileBytes = new FileInfo(contentPath).Length;
     var crcInMemory = new byte[TfRecordWriter.FramingBytes + 256 * 1024 + 64];
     Random.Shared.NextBytes(crcInMemory);
-    var reads = Rounds(repeats * 2,
+    var reads = Rounds(repeats * 3,
         ("copy", () =>
         {
             using var source = new FileStream(contentPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
