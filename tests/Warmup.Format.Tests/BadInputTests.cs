@@ -285,6 +285,20 @@ public class BadInputTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Compressed_file_shorter_than_a_header_is_still_called_compressed(bool seekable)
+    {
+        var error = ReadFails([0x1f, 0x8b, 0x08, 0x00, 0x00], seekable);
+        Assert.Equal(WarmupErrorKind.Compressed, error.Kind);
+        AssertLocated(error, 0, 0);
+
+        // A short tail that merely starts like gzip after the first record is a truncated header, not a compressed file.
+        var tail = ReadFails([.. ValidFile(), 0x1f, 0x8b, 0x08], seekable);
+        Assert.Equal(WarmupErrorKind.TruncatedHeader, tail.Kind);
+    }
+
+    [Theory]
     [InlineData("session_run", WarmupErrorKind.UnsupportedLogType)]
     [InlineData("predict_streamed", WarmupErrorKind.UnsupportedLogType)]
     [InlineData("complex64", WarmupErrorKind.UnsupportedDtype)]

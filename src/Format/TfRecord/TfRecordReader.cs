@@ -109,6 +109,11 @@ public sealed class TfRecordReader : IDisposable
 
         if (got < _header.Length)
         {
+            if (offset == 0 && got >= 2 && LooksCompressed(_header))
+            {
+                throw HeaderCrcError(index, offset);
+            }
+
             throw Error(WarmupErrorKind.TruncatedHeader, index, offset,
                 $"truncated header: the file ends {got} byte(s) into a 12-byte record header. TF Serving silently ignores such a tail; " +
                 "remove the trailing bytes or rewrite the file.");
