@@ -89,6 +89,38 @@ public sealed class ValidateTests : IDisposable
     }
 
     [Fact]
+    public void Classify_records_on_onnx_models_feed_features_by_name_or_serialized_examples()
+    {
+        static PredictionLog Examples(params (string Name, float[] Values)[] features)
+        {
+            var example = new Example { Features = new Features() };
+            foreach (var (name, values) in features)
+            {
+                example.Features.Feature.Add(name, new Feature { FloatList = new FloatList { Value = { values } } });
+            }
+
+            var list = new ExampleList();
+            list.Examples.Add(example);
+            return new PredictionLog { ClassifyLog = new ClassifyLog { Request = new ClassificationRequest { Input = new Input { ExampleList = list } } } };
+        }
+
+        var twoInputs = _cli.Model("two.onnx", TestModels.TwoInputs());
+        var strings = _cli.Model("strings.onnx", TestModels.StringInput());
+        var good = Examples(("a", [1f, 2f, 3f]), ("b", [4f, 5f, 6f]));
+        var file = _cli.WarmupFileOf("examples", good, Examples(("a", [1f, 2f, 3f])));
+
+        var result = Run("validate", file, "--model", twoInputs);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("model input \"b\" has no feature of that name", AssertRecordError(result, file, 1).Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("record 0 at", result.Err, StringComparison.Ordinal);
+        var goodFile = _cli.WarmupFileOf("good-examples", good);
+        Assert.Equal(0, Run("run", "--model", twoInputs, "--requests", goodFile).ExitCode);
+        Assert.Equal(0, Run("validate", goodFile, "--model", strings).ExitCode);
+        Assert.Equal(0, Run("run", "--model", strings, "--requests", goodFile).ExitCode);
+    }
+
+    [Fact]
     public void Records_for_another_model_fail_against_it()
     {
         var model = _cli.Model("two_inputs.onnx", TestModels.TwoInputs());

@@ -37,10 +37,10 @@ public static class SignatureChecker
 
                 break;
             case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                CheckExamples(model, options.SignatureName ?? log.ClassifyLog.Request?.ModelSpec?.SignatureName, "classify", issues);
+                CheckExamples(model, options.SignatureName ?? log.ClassifyLog.Request?.ModelSpec?.SignatureName, "classify", log.ClassifyLog.Request?.Input, options, issues);
                 break;
             case PredictionLog.LogTypeOneofCase.RegressLog:
-                CheckExamples(model, options.SignatureName ?? log.RegressLog.Request?.ModelSpec?.SignatureName, "regress", issues);
+                CheckExamples(model, options.SignatureName ?? log.RegressLog.Request?.ModelSpec?.SignatureName, "regress", log.RegressLog.Request?.Input, options, issues);
                 break;
             case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
                 foreach (var task in log.MultiInferenceLog.Request?.Tasks ?? [])
@@ -48,7 +48,7 @@ public static class SignatureChecker
                     var method = task.MethodName == TfServing.ClassifyMethod ? "classify" : task.MethodName == TfServing.RegressMethod ? "regress" : null;
                     if (method is not null)
                     {
-                        CheckExamples(model, options.SignatureName ?? task.ModelSpec?.SignatureName, method, issues);
+                        CheckExamples(model, options.SignatureName ?? task.ModelSpec?.SignatureName, method, log.MultiInferenceLog.Request?.Input, options, issues);
                     }
                 }
 
@@ -155,28 +155,94 @@ public static class SignatureChecker
         }
     }
 
-    private static void CheckExamples(SignatureFile model, string? requested, string method, List<WarmupIssue> issues)
+    private static void CheckExamples(SignatureFile model, string? requested, string method, Input? input, SignatureCheckOptions options,
+        List<WarmupIssue> issues)
     {
         if (Find(model, requested, issues) is not { } signature)
         {
             return;
         }
 
-        // TF Serving requires the matching method; an ONNX model's one predict signature can still take serialized Examples.
-        if (signature.Method != method && model.Format != "onnx")
+        var singleString = signature.Inputs.Count == 1 && signature.Inputs[0].DType == "DT_STRING";
+        if (model.Format != "onnx")
         {
-            issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
-                $"a {method} record addresses signature \"{signature.Key}\", whose method is {signature.Method}; TF Serving expects tensorflow/serving/{method}. " +
-                $"Use a {method} signature or a predict record."));
+            // TF Serving: the signature's method must match, and its one DT_STRING input takes the serialized tf.Examples.
+            if (signature.Method != method)
+            {
+                issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
+                    $"a {method} record addresses signature \"{signature.Key}\", whose method is {signature.Method}; TF Serving expects tensorflow/serving/{method}. " +
+                    $"Use a {method} signature or a predict record."));
+            }
+            else if (!singleString)
+            {
+                issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                    $"a {method} record feeds serialized tf.Examples to one DT_STRING input, but signature \"{signature.Key}\" has inputs " +
+                    $"{string.Join(", ", signature.Inputs.Select(i => $"{i.Name} {i.DType}"))}. Use a predict record."));
+            }
+
             return;
         }
 
-        if (signature.Inputs.Count != 1 || signature.Inputs[0].DType != "DT_STRING")
+        // ONNX: a single string input takes the serialized tf.Examples; otherwise each input takes the feature of its name.
+        if (singleString)
         {
-            issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
-                $"a {method} record feeds serialized tf.Examples to one DT_STRING input, but signature \"{signature.Key}\" has inputs " +
-                $"{string.Join(", ", signature.Inputs.Select(i => $"{i.Name} {i.DType}"))}. Use a predict record."));
+            return;
         }
+
+        var features = FeaturesOf(input);
+        var modelInputs = signature.Inputs.Select(i => i.Name).ToArray();
+        var fed = new Dictionary<string, Feature>(StringComparer.Ordinal);
+        foreach (var (name, feature) in features.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (InputNames.Resolve(name, modelInputs, options.InputNameMap, signature.Key) is { } resolved)
+            {
+                fed.TryAdd(resolved, feature);
+            }
+        }
+
+        foreach (var modelInput in signature.Inputs)
+        {
+            if (!fed.TryGetValue(modelInput.Name, out var feature))
+            {
+                issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                    $"model input \"{modelInput.Name}\" has no feature of that name in the tf.Examples (features: {string.Join(", ", features.Keys.Order(StringComparer.Ordinal).Select(k => $"\"{k}\""))}). " +
+                    "Add the feature or use a predict record."));
+                continue;
+            }
+
+            var dtype = feature.KindCase switch
+            {
+                Feature.KindOneofCase.FloatList => "DT_FLOAT",
+                Feature.KindOneofCase.Int64List => "DT_INT64",
+                Feature.KindOneofCase.BytesList => "DT_STRING",
+                _ => null,
+            };
+            if (dtype != modelInput.DType)
+            {
+                issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                    $"feature \"{modelInput.Name}\" is a {feature.KindCase} ({dtype ?? "no values"}) but the model input expects {modelInput.DType}."));
+            }
+        }
+    }
+
+    private static Dictionary<string, Feature> FeaturesOf(Input? input)
+    {
+        var features = new Dictionary<string, Feature>(StringComparer.Ordinal);
+        var (examples, context) = input?.KindCase switch
+        {
+            Input.KindOneofCase.ExampleList => (input.ExampleList.Examples, (Example?)null),
+            Input.KindOneofCase.ExampleListWithContext => (input.ExampleListWithContext.Examples, input.ExampleListWithContext.Context),
+            _ => (null, null),
+        };
+        foreach (var example in (examples ?? []).Append(context ?? new Example()))
+        {
+            foreach (var (name, feature) in example.Features?.Feature ?? [])
+            {
+                features.TryAdd(name, feature);
+            }
+        }
+
+        return features;
     }
 
     private static string FormatShape(IReadOnlyList<SignatureDimension>? shape) =>
