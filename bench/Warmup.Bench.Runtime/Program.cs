@@ -18,12 +18,14 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var quick = args.Contains("--quick");
 var steadyRuns = quick ? 10 : 30;
+var repeats = quick ? 1 : 5; // fresh-session repeats per figure (medians): single first requests are at the scheduler's mercy
 var work = Path.Combine(Path.GetTempPath(), "warmup-bench-runtime-" + Environment.ProcessId);
 Directory.CreateDirectory(work);
 try
 {
     Console.WriteLine($"Warmup.Bench.Runtime  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores  .NET {Environment.Version}  ORT {OrtEnv.Instance().GetVersionString()}");
-    Console.WriteLine($"steady p50 over {steadyRuns} runs; ratios are to the steady p50 of the same shape, measured in the same run");
+    Console.WriteLine($"steady p50 over {steadyRuns} runs; every figure is the median of {repeats} repeats with fresh sessions; ratios are to the steady p50 of the same shape, measured in the same run");
+    Console.WriteLine($"load average at start: {LoadAverage()}");
     Console.WriteLine();
 
     var conv = TestModels.ConvRelu(channels: 16).ToBytes();
@@ -57,15 +59,15 @@ try
         foreach (var iterations in new[] { 1, 2, 3 })
         {
             var r = await WarmupMeasurement.MeasureAsync(factory, file,
-                new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Replay = new WarmupReplayOptions { Iterations = iterations } });
+                new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Repeats = repeats, Replay = new WarmupReplayOptions { Iterations = iterations } });
             Console.WriteLine($"| {name} | {iterations} | {r.Summary.MaxWarmFirstRatio:F2}× | {r.Summary.MedianWarmFirstRatio:F2}× | {r.Summary.WarmupWallRatio:F2}× |");
         }
     }
 
     Console.WriteLine();
 
-    // 3. Parallel replay: 1 vs 2 threads (median of 3 fresh sessions each).
-    Console.WriteLine("## Replay threads (warmup wall time, median of 3 fresh sessions)");
+    // 3. Parallel replay: 1 vs 2 threads (median of 5 fresh sessions each).
+    Console.WriteLine("## Replay threads (warmup wall time, median of 5 fresh sessions)");
     Console.WriteLine("| model | session intra-op threads | 1 thread | 2 threads | 2 / 1 |");
     Console.WriteLine("|---|---|---|---|---|");
     foreach (var (name, model, file) in new[] { ("conv_relu", conv, convFile), ("MiniLM", miniLm, miniFile) })
@@ -78,6 +80,27 @@ try
         }
     }
 
+    Console.WriteLine();
+
+    // 4. Memory: the replay streams records; baseline: the same records loaded in memory first, in the same run.
+    {
+        var identity = new OnnxModelBuilder("identity_floats").Input("x", OnnxElementType.Float, "n").Node("Identity", ["x"], ["y"])
+            .Output("y", OnnxElementType.Float, "n").ToBytes();
+        const int RecordCount = 500, FloatsPerRecord = 64 * 1024;
+        var big = Write("big", Enumerable.Range(0, RecordCount).Select(i => Predict(("x", Floats1D(FloatsPerRecord, i)))));
+        var fileMb = new FileInfo(big).Length / 1048576.0;
+        using var session = new InferenceSession(identity);
+        var streamed = PeakManagedMb(() => OnnxWarmup.RunAsync(session, big, new WarmupReplayOptions { Iterations = 1 }).GetAwaiter().GetResult());
+        // What a non-streaming replay would hold: every record parsed before the first run.
+        var loaded = PeakManagedMb(() => GC.KeepAlive(WarmupFile.Read(big).ToList()));
+        Console.WriteLine("## Memory (peak managed heap while replaying)");
+        Console.WriteLine("| file | streaming replay (1 iteration) | all records parsed in memory (baseline) | streaming / baseline |");
+        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine($"| {RecordCount} records, {fileMb:F0} MB | {streamed:F1} MB | {loaded:F1} MB | {streamed / loaded:F2}× |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"load average at end: {LoadAverage()}");
     Console.WriteLine();
     Console.WriteLine("## Targets");
     foreach (var (name, r) in new[] { ("conv_relu", convReport), ("MiniLM", miniReport) })
@@ -93,7 +116,7 @@ finally
 
 async Task<WarmupMeasurementReport> Measure(string title, Func<InferenceSession> factory, string file, WarmupReplayOptions replay)
 {
-    var report = await WarmupMeasurement.MeasureAsync(factory, file, new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Replay = replay });
+    var report = await WarmupMeasurement.MeasureAsync(factory, file, new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Repeats = repeats, Replay = replay });
     Console.WriteLine($"## {title}: {report.Summary.Records} records, {report.Summary.Iterations} iterations, {report.Summary.Threads} thread(s)");
     Console.WriteLine("| shape | steady p50 | cold first / p50 | warm first / p50 | cold runs absorbed |");
     Console.WriteLine("|---|---|---|---|---|");
@@ -112,7 +135,7 @@ async Task<WarmupMeasurementReport> Measure(string title, Func<InferenceSession>
 async Task<double> WallMs(Func<InferenceSession> factory, string file, int threads)
 {
     var walls = new List<double>();
-    for (var i = 0; i < 3; i++)
+    for (var i = 0; i < 5; i++)
     {
         using var session = factory();
         var started = Stopwatch.GetTimestamp();
@@ -120,7 +143,7 @@ async Task<double> WallMs(Func<InferenceSession> factory, string file, int threa
         walls.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    return walls.Order().ElementAt(1);
+    return walls.Order().ElementAt(2);
 }
 
 string Write(string name, IEnumerable<PredictionLog> logs)
@@ -150,6 +173,49 @@ static Warmup.Format.Protos.TensorFlow.TensorProto Floats(long[] shape)
     }
 
     return TensorProtoConverter.FromArray(values, shape);
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static Warmup.Format.Protos.TensorFlow.TensorProto Floats1D(int count, int seed)
+{
+    var values = new float[count];
+    for (var i = 0; i < values.Length; i++)
+    {
+        values[i] = (i + seed) % 17;
+    }
+
+    return TensorProtoConverter.FromArray(values, count);
+}
+
+// Peak of the managed heap above the level before the action, sampled every millisecond.
+static double PeakManagedMb(Action action)
+{
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    GC.Collect();
+    var baseline = GC.GetTotalMemory(forceFullCollection: true);
+    long peak = baseline;
+    using var done = new ManualResetEventSlim();
+    var sampler = new Thread(() =>
+    {
+        while (!done.IsSet)
+        {
+            var now = GC.GetTotalMemory(false);
+            if (now > Interlocked.Read(ref peak))
+            {
+                Interlocked.Exchange(ref peak, now);
+            }
+
+            Thread.Sleep(1);
+        }
+    }) { IsBackground = true };
+    sampler.Start();
+    action();
+    var last = GC.GetTotalMemory(false);
+    done.Set();
+    sampler.Join();
+    return (Math.Max(Interlocked.Read(ref peak), last) - baseline) / 1048576.0;
 }
 
 static PredictionLog Tokens(int batch, int sequence)

@@ -344,6 +344,12 @@ public static class OnnxWarmup
             {
                 throw ex.WithLocation(_source, index, offset);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Anything the checks did not foresee (a native allocation failure, say) still fails this record only.
+                throw new WarmupReplayException(WarmupFailureKind.InvalidRequest, $"the record cannot be prepared for the session: {ex.Message}",
+                    _source, index, offset, ex);
+            }
 
             using (prepared)
             {

@@ -231,7 +231,7 @@ internal static class RequestMapper
                 // TF's convention: the signature's single DT_STRING input (tf_example:0) takes the serialized Examples.
                 var bytes = examples.Select(e => e.ToByteArray()).ToArray();
                 long[] shape = only.Dimensions.Length == 2 ? [bytes.Length, 1] : [bytes.Length];
-                feeds.Add("tf.Examples", modelInputs[0], TensorData.CreateStrings(bytes, shape));
+                feeds.Add("tf.Examples", modelInputs[0], new FeedTensor(TensorData.CreateStrings(bytes, shape)));
             }
             else
             {
@@ -269,7 +269,7 @@ internal static class RequestMapper
                     "Add the feature, map it with InputNameMap, or give the model a single string input that takes serialized Examples.");
             }
 
-            feeds.Add($"feature \"{feature}\"", input, FeatureTensor(examples, feature, session.InputMetadata[input]));
+            feeds.Add($"feature \"{feature}\"", input, new FeedTensor(FeatureTensor(examples, feature, session.InputMetadata[input])));
         }
     }
 
@@ -382,11 +382,17 @@ internal static class RequestMapper
         return resolved.ToArray();
     }
 
-    private static TensorData Decode(TensorProto proto, string what, WarmupReplayOptions options)
+    private static FeedTensor Decode(TensorProto proto, string what, WarmupReplayOptions options)
     {
         try
         {
-            return TensorProtoConverter.ToTensorData(proto, what, options.TensorLimits);
+            // Raw tensor_content has ONNX's little-endian layout already: checked without decoding, then copied once
+            // into native memory. Typed fields (TF's fill rules), strings and bools (any non-zero byte is true) decode.
+            var shape = TensorProtoConverter.Validate(proto, what, options.TensorLimits);
+            var dtype = DTypes.Get(proto.Dtype);
+            return !proto.TensorContent.IsEmpty && !dtype.IsString && dtype.DataType != DataType.DtBool
+                ? new FeedTensor(dtype, shape, null, proto.TensorContent)
+                : new FeedTensor(TensorProtoConverter.ToTensorData(proto, what, options.TensorLimits));
         }
         catch (WarmupFormatException ex)
         {
@@ -411,7 +417,7 @@ internal static class RequestMapper
             _signature = signature;
         }
 
-        public void Add(string requestName, string input, TensorData data)
+        public void Add(string requestName, string input, FeedTensor data)
         {
             if (_feeds.Any(f => f.Input == input))
             {
@@ -420,7 +426,7 @@ internal static class RequestMapper
             }
 
             Check(requestName, input, data);
-            _feeds.Add((input, ToOrtValue(data), new WarmupTensorShape(input, data.DType.Name, data.GetShape())));
+            _feeds.Add((input, ToOrtValue(data), new WarmupTensorShape(input, data.DType.Name, data.Shape)));
         }
 
         public PreparedRun Build(string[] outputs)
@@ -451,7 +457,7 @@ internal static class RequestMapper
             }
         }
 
-        private void Check(string requestName, string input, TensorData data)
+        private void Check(string requestName, string input, FeedTensor data)
         {
             var metadata = _session.InputMetadata[input];
             if (!metadata.IsTensor)
@@ -467,7 +473,7 @@ internal static class RequestMapper
                     $"the model's input \"{input}\" has element type {metadata.ElementDataType}, which warmup cannot feed from .NET.");
             }
 
-            if (expected.DataType != data.DataType)
+            if (expected.DataType != data.DType.DataType)
             {
                 throw new WarmupReplayException(WarmupFailureKind.DTypeMismatch,
                     $"{requestName} is {data.DType.Name} but the model's input \"{input}\" takes {expected.Name} (ONNX {metadata.ElementDataType}). " +
@@ -477,14 +483,14 @@ internal static class RequestMapper
             var dims = metadata.Dimensions;
             var shape = data.Shape;
             // ONNX Runtime reports no dims both for scalars and for inputs of unknown rank; only a known rank is checked.
-            if (dims.Length == 0 && shape.Count == 0)
+            if (dims.Length == 0 && shape.Length == 0)
             {
                 return;
             }
 
-            if (dims.Length != 0 && dims.Length != shape.Count)
+            if (dims.Length != 0 && dims.Length != shape.Length)
             {
-                throw ShapeMismatch(requestName, input, shape, metadata, $"rank {shape.Count} where the model takes rank {dims.Length}");
+                throw ShapeMismatch(requestName, input, shape, metadata, $"rank {shape.Length} where the model takes rank {dims.Length}");
             }
 
             for (var d = 0; d < dims.Length; d++)
@@ -508,9 +514,9 @@ internal static class RequestMapper
             }
         }
 
-        private static WarmupReplayException ShapeMismatch(string requestName, string input, IReadOnlyList<long> shape, NodeMetadata metadata, string detail) =>
+        private static WarmupReplayException ShapeMismatch(string requestName, string input, long[] shape, NodeMetadata metadata, string detail) =>
             new(WarmupFailureKind.ShapeMismatch,
-                $"{requestName} has shape {TensorShapes.Format(shape.ToArray())}: {detail} (model input \"{input}\" is {FormatDims(metadata)}). " +
+                $"{requestName} has shape {TensorShapes.Format(shape)}: {detail} (model input \"{input}\" is {FormatDims(metadata)}). " +
                 "Write the sample with the model's shape.");
     }
 
@@ -520,9 +526,17 @@ internal static class RequestMapper
             : metadata.SymbolicDimensions.Length > i && !string.IsNullOrEmpty(metadata.SymbolicDimensions[i]) ? metadata.SymbolicDimensions[i] : "?")) + "]";
 
     /// <summary>Copies a checked tensor into a native ONNX Runtime tensor.</summary>
-    internal static OrtValue ToOrtValue(TensorData data)
+    internal static OrtValue ToOrtValue(FeedTensor feed)
     {
-        var shape = data.GetShape();
+        if (feed.Data is null)
+        {
+            var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)feed.DType.OnnxType, feed.Shape);
+            feed.Content!.Span.CopyTo(value.GetTensorMutableRawData());
+            return value;
+        }
+
+        var data = feed.Data;
+        var shape = feed.Shape;
         if (data.DType.IsString)
         {
             var strings = (byte[][])data.Values;
@@ -549,4 +563,26 @@ internal static class RequestMapper
         bytes.CopyTo(tensor.GetTensorMutableRawData());
         return tensor;
     }
+}
+
+/// <summary>A checked request tensor: decoded values, or the raw little-endian content of a numeric tensor.</summary>
+internal sealed class FeedTensor
+{
+    public FeedTensor(TensorData data)
+        : this(data.DType, data.GetShape(), data, null)
+    {
+    }
+
+    public FeedTensor(DTypeInfo dtype, long[] shape, TensorData? data, ByteString? content)
+    {
+        DType = dtype;
+        Shape = shape;
+        Data = data;
+        Content = content;
+    }
+
+    public DTypeInfo DType { get; }
+    public long[] Shape { get; }
+    public TensorData? Data { get; }
+    public ByteString? Content { get; }
 }

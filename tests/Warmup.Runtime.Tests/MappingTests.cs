@@ -228,6 +228,19 @@ public sealed class MappingTests : IDisposable
     }
 
     [Fact]
+    public void Typed_value_fields_follow_TF_fill_rules()
+    {
+        // float_val [2.5] with shape [4]: TF repeats the last value to fill the shape.
+        var tensor = new TensorProto { Dtype = DataType.DtFloat, TensorShape = TensorShapes.ToProto([4]), FloatVal = { 2.5f } };
+        using var session = Sessions.Create(TestModels.Identity(OnnxElementType.Float));
+        using var prepared = RequestMapper.Prepare(Records.Predict(("x", tensor)), OnnxWarmup.Single(session), new WarmupReplayOptions());
+        var run = prepared.Runs.Single();
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, run.InputNames, run.Inputs, run.OutputNames);
+        Assert.Equal([2.5f, 2.5f, 2.5f, 2.5f], outputs[0].GetTensorDataAsSpan<float>().ToArray());
+    }
+
+    [Fact]
     public void String_tensors_reach_the_session_as_raw_bytes()
     {
         // ONNX Runtime's .NET API reads strings back as UTF-16 only, so the round trip uses valid UTF-8.

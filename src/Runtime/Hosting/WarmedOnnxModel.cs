@@ -56,7 +56,7 @@ public sealed class WarmedOnnxModel : IDisposable
     /// <summary>Blocking or background warmup.</summary>
     public WarmupStartupMode StartupMode => _options.StartupMode;
 
-    /// <summary>The execution provider the sessions run on, once loaded.</summary>
+    /// <summary>The execution provider the sessions created from model paths run on, once loaded (null for a <see cref="WarmedOnnxModelOptions.SessionFactory"/>).</summary>
     public ExecutionProvider? Provider { get; private set; }
 
     /// <summary>The warmup report, once warm.</summary>
@@ -125,8 +125,8 @@ public sealed class WarmedOnnxModel : IDisposable
         {
             if (_options.SessionFactory is { } factory)
             {
+                // The factory chose the session's providers; Provider stays null unless a model path is added below.
                 sessions[TfServing.DefaultSignatureName] = factory(_services);
-                Provider ??= ExecutionProvider.Cpu;
             }
             else
             {
