@@ -27,7 +27,7 @@ namespace Warmup.Generator
                 return new ModelResult(null, diagnostics.ToEquatableArray());
             }
 
-            if (model.ModelName.Length == 0)
+            if (model.ModelName.Length == 0 || model.Diagnostics.Count > 0)
             {
                 return new ModelResult(null, diagnostics.ToEquatableArray());
             }

@@ -52,6 +52,11 @@ namespace Warmup.Generator
                 }
             }
 
+            if (type.IsGenericType || (type.ContainingType?.IsGenericType ?? false))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaration, location, "A [WarmupModel] class and the types containing it cannot be generic: samples are read from one closed type"));
+            }
+
             string ns = type.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace.ToDisplayString() : string.Empty;
             var typeInfo = new TypeInfo(
                 ns,
