@@ -10,10 +10,11 @@ internal sealed class Consumer
 {
     private static readonly string Templates = Path.Combine(RepoPaths.Root, "tests", "Warmup.Build.Tests", "Templates");
 
-    private Consumer(string root, string unique, ProductPackages.Packed product)
+    private Consumer(string root, string unique, string targetFramework, ProductPackages.Packed product)
     {
         Root = root;
         Unique = unique;
+        TargetFramework = targetFramework;
         Product = product;
     }
 
@@ -21,20 +22,23 @@ internal sealed class Consumer
 
     public string Unique { get; }
 
+    public string TargetFramework { get; }
+
     public ProductPackages.Packed Product { get; }
 
     public string ProjectDirectory => Path.Combine(Root, "ModelProject");
 
-    public string OutputDirectory => Path.Combine(ProjectDirectory, "bin", "Debug", "net10.0");
+    public string OutputDirectory => Path.Combine(ProjectDirectory, "bin", "Debug", TargetFramework);
 
     public string WarmupFile => Path.Combine(OutputDirectory, "models", "half_plus_two", "1", "assets.extra", "tf_serving_warmup_requests");
 
-    public static async Task<Consumer> CreateAsync(string outputType, string samples)
+    public static async Task<Consumer> CreateAsync(string targetFramework, string outputType, string samples)
     {
         var product = await ProductPackages.GetAsync();
         var unique = Guid.NewGuid().ToString("N")[..12];
+        ProductPackages.TrackModelPackage($"modelproject.{unique}");
         var root = Directory.CreateDirectory(Path.Combine(product.Root, "consumer-" + unique)).FullName;
-        var consumer = new Consumer(root, unique, product);
+        var consumer = new Consumer(root, unique, targetFramework, product);
         // Nothing from above the temp folder (or the repository) may shape these builds.
         File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), "<Project />\n");
@@ -54,7 +58,7 @@ internal sealed class Consumer
 
         var project = Directory.CreateDirectory(consumer.ProjectDirectory).FullName;
         File.WriteAllText(Path.Combine(project, "ModelProject.csproj"), Fill(File.ReadAllText(Path.Combine(Templates, "ModelProject", "ModelProject.csproj")))
-            .Replace("__TFM__", "net10.0", StringComparison.Ordinal)
+            .Replace("__TFM__", targetFramework, StringComparison.Ordinal)
             .Replace("__OUTPUT_TYPE__", outputType, StringComparison.Ordinal));
         if (outputType == "Exe")
         {

@@ -21,7 +21,7 @@ public sealed class EndToEndLibraryTests
     [Fact]
     public async Task Build_writes_the_warmup_file_incrementally_and_pack_ships_it_to_a_host()
     {
-        var consumer = await Consumer.CreateAsync("Library", GoodSamples);
+        var consumer = await Consumer.CreateAsync("net10.0", "Library", GoodSamples);
 
         // 1. Build: the warmup file in TF Serving's layout, with the model beside it.
         var build = await consumer.RunAsync("build");
@@ -77,14 +77,17 @@ public sealed class EndToEndLibraryTests
     }
 }
 
-/// <summary>Build failures as users see them, in an executable model project.</summary>
+/// <summary>
+/// Build failures as users see them, in an executable net8.0 model project (its own runtimeconfig; the host rolls
+/// forward when only a newer runtime is installed).
+/// </summary>
 public sealed class EndToEndFailureTests
 {
     [Fact]
     public async Task Generator_errors_and_throwing_samples_fail_the_build_with_their_codes()
     {
         // A literal that contradicts the signature: the generator reports it at compile time.
-        var consumer = await Consumer.CreateAsync("Exe", """
+        var consumer = await Consumer.CreateAsync("net8.0", "Exe", """
             [WarmupSample]
             public static ServingDefaultInputs Wide => new() { X = new float[,] { { 1f, 2f } } };
         """);

@@ -13,8 +13,12 @@ namespace Warmup.Build.Tests;
 internal static class ProductPackages
 {
     private static readonly Lazy<Task<Packed>> Packing = new(PackAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> ModelPackages = [];
 
     public static Task<Packed> GetAsync() => Packing.Value;
+
+    /// <summary>Remembers a model package id the tests pack, so it leaves the global package folder at the end.</summary>
+    public static void TrackModelPackage(string lowerCaseId) => ModelPackages.Add(lowerCaseId);
 
     /// <summary>The packed product: the feed folder and the version to reference.</summary>
     public sealed record Packed(string Root, string Feed, string Version);
@@ -45,6 +49,15 @@ internal static class ProductPackages
             foreach (var id in new[] { "warmup", "warmup.format" })
             {
                 var cached = Path.Combine(DotNet.GlobalPackagesFolder, id, version);
+                if (Directory.Exists(cached))
+                {
+                    Directory.Delete(cached, recursive: true);
+                }
+            }
+
+            foreach (var id in ModelPackages)
+            {
+                var cached = Path.Combine(DotNet.GlobalPackagesFolder, id);
                 if (Directory.Exists(cached))
                 {
                     Directory.Delete(cached, recursive: true);
