@@ -31,6 +31,8 @@ public enum WarmupErrorKind
     Io,
     /// <summary>The file holds no records (valid, but nothing is replayed).</summary>
     EmptyFile,
+    /// <summary>A record does not fit the model's signature (input names, dtypes, ranks, dims, signature key or method).</summary>
+    SignatureMismatch,
 }
 
 /// <summary>

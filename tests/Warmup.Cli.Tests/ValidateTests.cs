@@ -86,6 +86,7 @@ public sealed class ValidateTests : IDisposable
         Assert.Contains("dimension 1 must be 1", AssertRecordError(text, file, 4).Value, StringComparison.Ordinal);
         var records = json.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("record").GetInt32()).Distinct().ToArray();
         Assert.Equal([1, 2, 3, 4], records);
+        Assert.All(json.GetProperty("errors").EnumerateArray(), e => Assert.Equal("SignatureMismatch", e.GetProperty("kind").GetString()));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public static class SignatureChecker
         var signature = model.Signatures.FirstOrDefault(s => string.Equals(s.Key, key, StringComparison.Ordinal));
         if (signature is null)
         {
-            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                 $"Serving signature key \"{key}\" not found in model \"{model.ModelName}\" (signatures: {string.Join(", ", model.Signatures.Select(s => s.Key))}). " +
                 "Set model_spec.signature_name to one of them."));
         }
@@ -82,13 +82,13 @@ public static class SignatureChecker
             var resolved = InputNames.Resolve(name, modelInputs, options.InputNameMap, signature.Key);
             if (resolved is null)
             {
-                issues.Add(Error(WarmupErrorKind.InvalidTensor, InputNames.DescribeUnknown(name, modelInputs)));
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch, InputNames.DescribeUnknown(name, modelInputs)));
                 continue;
             }
 
             if (addressed.TryGetValue(resolved, out var other))
             {
-                issues.Add(Error(WarmupErrorKind.InvalidTensor, $"inputs \"{other}\" and \"{name}\" both address model input \"{resolved}\". Keep one."));
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch, $"inputs \"{other}\" and \"{name}\" both address model input \"{resolved}\". Keep one."));
                 continue;
             }
 
@@ -98,7 +98,7 @@ public static class SignatureChecker
 
         foreach (var missing in signature.Inputs.Where(i => !addressed.ContainsKey(i.Name)))
         {
-            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                 $"the request lacks model input \"{missing.Name}\" ({missing.DType} {FormatShape(missing.Shape)}) of signature \"{signature.Key}\". Add it."));
         }
     }
@@ -116,7 +116,7 @@ public static class SignatureChecker
         var actualType = DTypes.Name(tensor.Dtype);
         if (!string.Equals(actualType, expected.DType, StringComparison.Ordinal))
         {
-            issues.Add(Error(WarmupErrorKind.UnsupportedDtype, $"{what} is {actualType} but the model expects {expected.DType}. Convert the values."));
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch, $"{what} is {actualType} but the model expects {expected.DType}. Convert the values."));
         }
 
         if (expected.Shape is null || tensor.TensorShape is { UnknownRank: true })
@@ -127,7 +127,7 @@ public static class SignatureChecker
         var shape = TensorShapes.FromProto(tensor.TensorShape);
         if (shape.Length != expected.Shape.Count)
         {
-            issues.Add(Error(WarmupErrorKind.InvalidTensor,
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                 $"{what} has rank {shape.Length} ({TensorShapes.Format(shape)}) but the model expects rank {expected.Shape.Count} ({FormatShape(expected.Shape)})."));
             return;
         }
@@ -137,14 +137,14 @@ public static class SignatureChecker
             var dim = expected.Shape[axis];
             if (dim.IsFixed && dim.Size != shape[axis])
             {
-                issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                     $"{what} has shape {TensorShapes.Format(shape)} but the model expects {FormatShape(expected.Shape)}: dimension {axis} must be {dim.Size}."));
             }
             else if (dim.Symbol is { } symbol)
             {
                 if (symbols.TryGetValue(symbol, out var bound) && bound.Size != shape[axis])
                 {
-                    issues.Add(Warning(WarmupErrorKind.InvalidTensor,
+                    issues.Add(Warning(WarmupErrorKind.SignatureMismatch,
                         $"{what} sets dimension \"{symbol}\" to {shape[axis]} but input \"{bound.Input}\" sets it to {bound.Size}; the model names both the same."));
                 }
                 else
@@ -169,13 +169,13 @@ public static class SignatureChecker
             // TF Serving: the signature's method must match, and its one DT_STRING input takes the serialized tf.Examples.
             if (signature.Method != method)
             {
-                issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                     $"a {method} record addresses signature \"{signature.Key}\", whose method is {signature.Method}; TF Serving expects tensorflow/serving/{method}. " +
                     $"Use a {method} signature or a predict record."));
             }
             else if (!singleString)
             {
-                issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                     $"a {method} record feeds serialized tf.Examples to one DT_STRING input, but signature \"{signature.Key}\" has inputs " +
                     $"{string.Join(", ", signature.Inputs.Select(i => $"{i.Name} {i.DType}"))}. Use a predict record."));
             }
@@ -204,7 +204,7 @@ public static class SignatureChecker
         {
             if (!fed.TryGetValue(modelInput.Name, out var feature))
             {
-                issues.Add(Error(WarmupErrorKind.InvalidTensor,
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                     $"model input \"{modelInput.Name}\" has no feature of that name in the tf.Examples (features: {string.Join(", ", features.Keys.Order(StringComparer.Ordinal).Select(k => $"\"{k}\""))}). " +
                     "Add the feature or use a predict record."));
                 continue;
@@ -219,7 +219,7 @@ public static class SignatureChecker
             };
             if (dtype != modelInput.DType)
             {
-                issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
+                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
                     $"feature \"{modelInput.Name}\" is a {feature.KindCase} ({dtype ?? "no values"}) but the model input expects {modelInput.DType}."));
             }
         }
