@@ -143,6 +143,10 @@ internal sealed class NonSeekableStream(byte[] data, int maxRead = 4096) : Strea
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    // Completes synchronously, as a pipe with data ready does; Stream's default would hop to the thread pool per read.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken) : ValueTask.FromResult(Read(buffer.Span));
+
     public override int Read(Span<byte> buffer)
     {
         var n = Math.Min(Math.Min(buffer.Length, MaxRead), data.Length - _position);
