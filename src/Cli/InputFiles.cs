@@ -44,12 +44,29 @@ internal static class InputFiles
     /// Reads a warmup file's records lazily with their exact bytes; memory is bounded by the largest record. Any number of
     /// records is read (the 1000-record limit is a validation finding, not a reading error).
     /// </summary>
-    public static IEnumerable<RawRecord> ReadRaw(string path)
+    /// <remarks>
+    /// A partial record header at the end (1–11 bytes) ends the file with a warning, as TF Serving reads it as the end of
+    /// file; every other framing problem raises <see cref="WarmupFormatException"/>.
+    /// </remarks>
+    public static IEnumerable<RawRecord> ReadRaw(string path, CliContext context)
     {
         using var stream = OpenRead(path, "the warmup file");
         using var reader = new TfRecordReader(stream, path);
-        while (reader.MoveNext())
+        while (true)
         {
+            try
+            {
+                if (!reader.MoveNext())
+                {
+                    break;
+                }
+            }
+            catch (WarmupFormatException ex) when (ex.Kind == WarmupErrorKind.TruncatedHeader)
+            {
+                context.Warning(ex.Message);
+                break;
+            }
+
             var entry = reader.Current;
             var log = WarmupFile.ParseRecord(entry.Data.Span, entry.Index, entry.Offset, path);
             yield return new RawRecord(entry.Index, entry.Offset, entry.Data.ToArray(), log);

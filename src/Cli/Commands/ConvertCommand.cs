@@ -59,7 +59,7 @@ internal static class ConvertCommand
         {
             "json" => FromJson(inPath),
             "triton" => FromTriton(inPath, modelName, seed),
-            _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file")).Select(r => r.Bytes),
+            _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file"), context).Select(r => r.Bytes),
         };
 
         var count = to == "json" ? WriteJson(outPath, inPath, records) : WriteTfRecord(outPath, records);

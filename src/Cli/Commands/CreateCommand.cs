@@ -44,6 +44,11 @@ internal static class CreateCommand
         var model = ModelInput.Load(request.Model, modelName, context);
         var signature = ModelInput.Select(model, request.Signature, request.Model);
         var logs = Synthesize(signature, modelName, request);
+        if (logs.Count < request.BatchSizes.Count)
+        {
+            context.Info($"note: signature \"{signature.Key}\" has no batch dimension to vary, so batch sizes that give the same shapes share one record.");
+        }
+
         var result = WarmupFile.Write(request.Out, logs);
         context.Info($"{result.Path}: wrote {result.Records} record(s), {result.Bytes} bytes{(result.Changed ? "" : " (unchanged)")}, " +
                      $"signature {signature.Key}, fill {request.Fill}.");

@@ -46,7 +46,7 @@ internal static class InspectCommand
         w.WriteString("file", path);
         w.WriteStartArray("records");
         var count = 0;
-        foreach (var record in InputFiles.ReadRaw(path))
+        foreach (var record in InputFiles.ReadRaw(path, context))
         {
             RecordJson.WriteRecord(w, record.Index, record.Offset, record.Bytes.Length, record.Log, maxValues, bytes: null);
             output.FlushChunk();
@@ -67,7 +67,7 @@ internal static class InspectCommand
         output.WriteLine($"{"#",5}  {"offset",10}  {"length",8}  {"type",-14}  {"model",-16}  {"signature",-18}  inputs");
         var count = 0;
         using var progress = context.StartProgress("reading", null, json: false);
-        foreach (var record in InputFiles.ReadRaw(path))
+        foreach (var record in InputFiles.ReadRaw(path, context))
         {
             var spec = TfServing.GetModelSpec(record.Log);
             var version = spec?.VersionChoiceCase == ModelSpec.VersionChoiceOneofCase.Version ? $"@{spec.Version.GetValueOrDefault()}" : "";
