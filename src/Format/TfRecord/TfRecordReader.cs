@@ -126,7 +126,7 @@ public sealed class TfRecordReader : IDisposable
             throw HeaderCrcError(index, offset);
         }
 
-        long? remaining = _stream.CanSeek ? _stream.Length - _stream.Position : null;
+        var remaining = Remaining();
         var limit = (ulong)Math.Clamp(_options.MaxRecordBytes, 0, Array.MaxLength);
         if (length > limit || (remaining is { } left && length + TfRecordWriter.FooterBytes > (ulong)left))
         {
@@ -224,6 +224,19 @@ public sealed class TfRecordReader : IDisposable
         var bigger = GC.AllocateUninitializedArray<byte>(size);
         _buffer.AsSpan(0, preserve).CopyTo(bigger);
         _buffer = bigger;
+    }
+
+    // What is left of a seekable stream (the bound every length field is checked against), or null for a pipe.
+    private long? Remaining()
+    {
+        try
+        {
+            return _stream.CanSeek ? _stream.Length - _stream.Position : null;
+        }
+        catch (IOException ex)
+        {
+            throw new WarmupFormatException(WarmupErrorKind.Io, $"read failed: {ex.Message}", _displayName, _nextIndex, _position, ex);
+        }
     }
 
     private async ValueTask<int> ReadAtMost(Memory<byte> destination, bool sync, CancellationToken cancellationToken)
