@@ -220,6 +220,20 @@ public sealed class WarmupFileTests : IDisposable
     }
 
     [Fact]
+    public void Fields_are_written_in_field_number_order_even_when_declared_otherwise()
+    {
+        // ModelSpec declares version_label (4) inside its oneof before signature_name (3); TF writes 1, 3, 4.
+        var spec = new ModelSpec { Name = "m", VersionLabel = "l", SignatureName = "s" };
+        Assert.Equal("0a016d" + "1a0173" + "22016c", TestData.ToHex(spec.ToByteArray()));
+        var versioned = new ModelSpec { Name = "m", Version = 7, SignatureName = "s" };
+        Assert.Equal("0a016d" + "12020807" + "1a0173", TestData.ToHex(versioned.ToByteArray()));
+
+        // A set but empty submessage is written as tag + length 0 (an empty Example in a list is 0a 00).
+        var list = new ExampleList { Examples = { new Example() } };
+        Assert.Equal("0a00", TestData.ToHex(list.ToByteArray()));
+    }
+
+    [Fact]
     public void Same_logs_give_the_same_bytes_across_runs()
     {
         // A golden digest: any change in serialization order, framing or CRC between runs or versions changes it.
