@@ -337,7 +337,16 @@ internal static class RecordJson
                 throw Invalid(file, position, "\"bytes\" is not a base64 string.");
             }
 
-            var log = WarmupFile.ParseRecord(bytes, position, 0, file);
+            PredictionLog log;
+            try
+            {
+                log = WarmupFile.ParseRecord(bytes, position, 0);
+            }
+            catch (WarmupFormatException ex)
+            {
+                throw Invalid(file, position, $"\"bytes\": {ex.Problem}");
+            }
+
             var difference = FirstDifference(record, ViewOf(log));
             if (difference is not null)
             {

@@ -129,6 +129,9 @@ public sealed class ConvertTests : IDisposable
 
         File.WriteAllText(json, """{"records": [{"logType": "predict", "inputs": {"x": {"dtype": "DT_INT8", "shape": [1], "values": [300]}}}]}""");
         AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, "\"inputs.x.values[0]\"");
+
+        File.WriteAllText(json, """{"records": [{"logType": "none", "bytes": "////"}]}""");
+        AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}: record 0: \"bytes\": not a valid PredictionLog");
         Assert.False(File.Exists(_cli.PathOf("o")));
     }
 
