@@ -298,6 +298,15 @@ public class TensorTests
     }
 
     [Fact]
+    public void More_than_254_dimensions_are_rejected()
+    {
+        var proto = Proto(DataType.DtFloat, Enumerable.Repeat(1L, 255).ToArray());
+        var error = Assert.Throws<WarmupFormatException>(() => TensorProtoConverter.Validate(proto, "input \"x\""));
+        Assert.Contains("input \"x\" has 255 dimensions; TensorFlow allows at most 254", error.Message, StringComparison.Ordinal);
+        Assert.Single(TensorProtoConverter.ToTensorData(Proto(DataType.DtFloat, Enumerable.Repeat(1L, 254).ToArray())).Values);
+    }
+
+    [Fact]
     public void Unknown_rank_is_rejected()
     {
         var proto = new TensorProto { Dtype = DataType.DtFloat, TensorShape = new TensorShapeProto { UnknownRank = true } };

@@ -13,6 +13,9 @@ namespace Warmup.Format.Tensors;
 /// </summary>
 public static class TensorProtoConverter
 {
+    // TensorFlow's TensorShape::MaxDimensions(): a deeper shape is malformed, and checking first keeps error messages short.
+    private const int MaxRank = 254;
+
     /// <summary>Decodes <paramref name="proto"/>. Every problem raises <see cref="WarmupFormatException"/> naming <paramref name="what"/>.</summary>
     /// <param name="proto">The tensor.</param>
     /// <param name="what">How to name the tensor in errors, e.g. <c>input "x"</c>.</param>
@@ -47,6 +50,11 @@ public static class TensorProtoConverter
         if (proto.TensorShape is { UnknownRank: true })
         {
             throw Invalid(what, "has unknown rank; a request tensor needs a concrete shape.");
+        }
+
+        if (proto.TensorShape is { } shapeProto && shapeProto.Dim.Count > MaxRank)
+        {
+            throw Invalid(what, $"has {shapeProto.Dim.Count} dimensions; TensorFlow allows at most {MaxRank}.");
         }
 
         var shape = TensorShapes.FromProto(proto.TensorShape);
