@@ -149,8 +149,11 @@ public sealed class InspectTests : IDisposable
             return stderr.ToString();
         }
 
-        Assert.Contains("\rreading 1", Err(true, "inspect", file), StringComparison.Ordinal);
-        Assert.DoesNotContain("\r", Err(true, "inspect", file, "--json"), StringComparison.Ordinal);
-        Assert.DoesNotContain("\r", Err(false, "inspect", file), StringComparison.Ordinal);
+        Assert.Contains("\rvalidating record 1", Err(true, "validate", file), StringComparison.Ordinal);
+        Assert.Contains("\rconverting record 1", Err(true, "convert", file, _cli.PathOf("p.json")), StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", Err(true, "validate", file, "--json"), StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", Err(false, "validate", file), StringComparison.Ordinal);
+        // The table streams its own rows, so it shows no progress line between them.
+        Assert.DoesNotContain("\r", Err(true, "inspect", file), StringComparison.Ordinal);
     }
 }

@@ -62,7 +62,18 @@ internal static class ConvertCommand
             _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file"), context).Select(r => r.Bytes),
         };
 
-        var count = to == "json" ? WriteJson(outPath, inPath, records) : WriteTfRecord(outPath, records);
+        int count;
+        using (var progress = context.StartProgress("converting record", null, json: false))
+        {
+            var done = 0;
+            var reported = records.Select(r =>
+            {
+                progress.Report(++done);
+                return r;
+            });
+            count = to == "json" ? WriteJson(outPath, inPath, reported) : WriteTfRecord(outPath, reported);
+        }
+
         context.Info($"{outPath}: wrote {count} record(s) ({from} → {to}).");
         if (count > TfServing.MaxRecords && to == "tfrecord")
         {

@@ -66,7 +66,6 @@ internal static class InspectCommand
         var output = context.Out;
         output.WriteLine($"{"#",5}  {"offset",10}  {"length",8}  {"type",-14}  {"model",-16}  {"signature",-18}  inputs");
         var count = 0;
-        using var progress = context.StartProgress("reading", null, json: false);
         foreach (var record in InputFiles.ReadRaw(path, context))
         {
             var spec = TfServing.GetModelSpec(record.Log);
@@ -75,7 +74,6 @@ internal static class InspectCommand
                 $"{record.Index,5}  {record.Offset,10}  {record.Bytes.Length,8}  {TfServing.LogTypeName(record.Log.LogTypeCase),-14}  " +
                 $"{Show((spec?.Name ?? "") + version),-16}  {Show(spec?.SignatureName ?? ""),-18}  {Describe(record.Log, maxValues)}"));
             count++;
-            progress.Report(count);
         }
 
         context.Info($"{path}: {count} record(s).");

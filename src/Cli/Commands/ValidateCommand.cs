@@ -45,7 +45,17 @@ internal static class ValidateCommand
                 .Select(issue => issue with { RecordIndex = record.Index, Offset = record.Offset });
         }
 
-        var report = WarmupValidator.Validate(path, check);
+        WarmupValidationReport report;
+        using (var progress = context.StartProgress("validating record", null, json))
+        {
+            var inner = check;
+            report = WarmupValidator.Validate(path, record =>
+            {
+                progress.Report(record.Index + 1);
+                return inner?.Invoke(record) ?? [];
+            });
+        }
+
         var errors = report.Issues.Where(i => i.Severity == WarmupIssueSeverity.Error).ToList();
         var warnings = report.Issues.Where(i => i.Severity == WarmupIssueSeverity.Warning).ToList();
         if (json)
