@@ -56,8 +56,17 @@ try
     var warmupTimes = new List<double>();
     for (var i = 0; i < runs; i++)
     {
-        baselineTimes.Add(Time(() => Run(baseline, null, "build", "-c", "Release", "--no-restore")));
-        warmupTimes.Add(Time(() => Run(withWarmup, null, "build", "-c", "Release", "--no-restore")));
+        // Swap which goes first on every pair, so neither always follows the other.
+        if (i % 2 == 0)
+        {
+            baselineTimes.Add(Time(() => Run(baseline, null, "build", "-c", "Release", "--no-restore")));
+            warmupTimes.Add(Time(() => Run(withWarmup, null, "build", "-c", "Release", "--no-restore")));
+        }
+        else
+        {
+            warmupTimes.Add(Time(() => Run(withWarmup, null, "build", "-c", "Release", "--no-restore")));
+            baselineTimes.Add(Time(() => Run(baseline, null, "build", "-c", "Release", "--no-restore")));
+        }
     }
 
     // 2. Emit 1000 records: the host invocation the build makes, into a fresh folder each time (so it always writes).
