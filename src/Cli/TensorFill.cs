@@ -16,7 +16,18 @@ internal static class TensorFill
     /// </summary>
     public static TensorData Create(DataType dataType, long[] shape, string fill, SplitMix64 random, string what)
     {
-        var count = checked((int)TensorShapes.ElementCount(shape, what));
+        var count = TensorShapes.ElementCount(shape, what);
+        var size = Math.Max(1, DTypes.Get(dataType).ElementSize);
+        if (count * size > TensorLimits.Default.MaxBytes)
+        {
+            throw CliException.Invalid($"{what} with shape {TensorShapes.Format(shape)} would need {count * size} bytes, above the {TensorLimits.Default.MaxBytes >> 20} MiB a record tensor may hold. Choose smaller dimensions.");
+        }
+
+        return Create(dataType, shape, (int)count, fill, random, what);
+    }
+
+    private static TensorData Create(DataType dataType, long[] shape, int count, string fill, SplitMix64 random, string what)
+    {
         return dataType switch
         {
             DataType.DtFloat => TensorData.Create(Fill(count, fill, () => (float)random.NextDouble(), 0f, 1f), shape),
