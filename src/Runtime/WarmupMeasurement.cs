@@ -7,9 +7,26 @@ using Warmup.Format;
 
 namespace Warmup.Runtime;
 
+/// <summary>What the measurement's figures count.</summary>
+public enum WarmupClock
+{
+    /// <summary>Wall time: what a client sees. The default.</summary>
+    Wall,
+
+    /// <summary>
+    /// CPU time: runs count the calling thread's CPU time, the warmup replay the process's CPU time. Immune to other
+    /// processes on a busy machine, and faithful only when sessions run on the calling thread (IntraOpNumThreads = 1,
+    /// one replay thread). Linux and macOS only.
+    /// </summary>
+    ThreadCpu,
+}
+
 /// <summary>How <see cref="WarmupMeasurement.MeasureAsync"/> measures.</summary>
 public sealed class WarmupMeasurementOptions
 {
+    /// <summary>Wall time (default) or CPU time.</summary>
+    public WarmupClock Clock { get; init; } = WarmupClock.Wall;
+
     /// <summary>Runs per shape whose median is the steady-state latency; default 20.</summary>
     public int SteadyRuns { get; init; } = 20;
 
@@ -80,6 +97,9 @@ public sealed record WarmupMeasurementSummary
     /// <summary>Times the cold and warm phases were repeated (figures are medians over them).</summary>
     public int Repeats { get; init; }
 
+    /// <summary>What the figures count.</summary>
+    public WarmupClock Clock { get; init; }
+
     /// <summary>Largest warm-first / steady ratio.</summary>
     public double MaxWarmFirstRatio { get; init; }
 
@@ -144,6 +164,12 @@ public static class WarmupMeasurement
         options ??= new WarmupMeasurementOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SteadyRuns, 1, nameof(options.SteadyRuns));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Repeats, 1, nameof(options.Repeats));
+        if (options.Clock == WarmupClock.ThreadCpu && !ThreadCpuClock.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The ThreadCpu clock needs clock_gettime(CLOCK_THREAD_CPUTIME_ID) (Linux or macOS). Use the Wall clock.");
+        }
+
+        var cpu = options.Clock == WarmupClock.ThreadCpu;
         var replay = options.Replay;
         replay.Validate();
         var iterations = Math.Max(0, replay.Iterations);
@@ -200,7 +226,7 @@ public static class WarmupMeasurement
                 var runs = new double[Math.Max(1, iterations)];
                 for (var i = 0; i < runs.Length; i++)
                 {
-                    runs[i] = Time(prepared, runOptions, replay.UseIoBinding);
+                    runs[i] = Time(prepared, runOptions, replay.UseIoBinding, cpu);
                 }
 
                 shape.ColdRuns.Add(runs);
@@ -210,8 +236,9 @@ public static class WarmupMeasurement
             using (var session = createSession())
             {
                 var started = Stopwatch.GetTimestamp();
+                var startedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
                 await OnnxWarmup.RunAsync(session, warmupFilePath, replay, cancellationToken).ConfigureAwait(false);
-                walls[repeat] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                walls[repeat] = cpu ? ThreadCpuClock.ProcessNowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
                 var sessions = OnnxWarmup.Single(session);
                 var prepared = shapes.Select(s => Prepare(s.Log, sessions, replay, warmupFilePath, s.FirstIndex, s.Offset)).ToArray();
@@ -220,7 +247,7 @@ public static class WarmupMeasurement
                     using var runOptions = new RunOptions();
                     for (var i = 0; i < shapes.Count; i++)
                     {
-                        shapes[i].WarmFirst.Add(Time(prepared[i], runOptions, replay.UseIoBinding));
+                        shapes[i].WarmFirst.Add(Time(prepared[i], runOptions, replay.UseIoBinding, cpu));
                     }
 
                     for (var i = 0; i < shapes.Count; i++)
@@ -229,7 +256,7 @@ public static class WarmupMeasurement
                         for (var k = 0; k < steady.Length; k++)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            steady[k] = Time(prepared[i], runOptions, replay.UseIoBinding);
+                            steady[k] = Time(prepared[i], runOptions, replay.UseIoBinding, cpu);
                         }
 
                         shapes[i].SteadyP50.Add(Median(steady));
@@ -278,6 +305,7 @@ public static class WarmupMeasurement
                 Threads = replay.Threads,
                 SteadyRuns = options.SteadyRuns,
                 Repeats = options.Repeats,
+                Clock = options.Clock,
                 MaxWarmFirstRatio = warmRatios.DefaultIfEmpty().Max(),
                 MedianWarmFirstRatio = Median(warmRatios),
                 MaxColdFirstRatio = coldRatios.DefaultIfEmpty().Max(),
@@ -313,15 +341,16 @@ public static class WarmupMeasurement
         }
     }
 
-    private static double Time(PreparedRecord record, RunOptions runOptions, bool useIoBinding)
+    private static double Time(PreparedRecord record, RunOptions runOptions, bool useIoBinding, bool cpu)
     {
         var started = Stopwatch.GetTimestamp();
+        var startedCpu = cpu ? ThreadCpuClock.NowMs() : 0;
         foreach (var run in record.Runs)
         {
             run.Run(runOptions, useIoBinding);
         }
 
-        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return cpu ? ThreadCpuClock.NowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     // Other data: the first shape with every symbolic dimension one larger, so no shape the file uses is run here.

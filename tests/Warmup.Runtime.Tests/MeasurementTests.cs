@@ -57,6 +57,19 @@ public sealed class MeasurementTests : IDisposable
     }
 
     [Fact]
+    public async Task The_cpu_clock_measures_thread_cpu_time()
+    {
+        var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 3, 32, 32))));
+        var report = await WarmupMeasurement.MeasureAsync(() => Sessions.Create(TestModels.ConvRelu(channels: 4)), path,
+            new WarmupMeasurementOptions { SteadyRuns = 3, Clock = WarmupClock.ThreadCpu });
+        Assert.Equal(WarmupClock.ThreadCpu, report.Summary.Clock);
+        var shape = Assert.Single(report.Shapes);
+        Assert.True(shape.ColdFirstMs > 0 && shape.WarmFirstMs > 0 && shape.SteadyP50Ms > 0);
+        Assert.True(report.Summary.WarmupWallMs > 0);
+        Assert.Contains("\"clock\": \"ThreadCpu\"", report.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_record_the_model_cannot_take_fails_the_measurement_with_its_location()
     {
         var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 4))), Records.Predict(("x", Records.Floats(1, 5))));

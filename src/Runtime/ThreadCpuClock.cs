@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace Warmup.Runtime;
+
+/// <summary>Thread and process CPU time (Linux and macOS), for measurements that must not count time spent preempted.</summary>
+internal static partial class ThreadCpuClock
+{
+    public static bool IsSupported { get; } = Probe();
+
+    /// <summary>The calling thread's CPU time in milliseconds.</summary>
+    public static double NowMs() => Read(ClockId);
+
+    /// <summary>The process's CPU time (all threads) in milliseconds, with nanosecond resolution (unlike /proc's 10 ms ticks).</summary>
+    public static double ProcessNowMs() => Read(OperatingSystem.IsMacOS() ? 12 : 2); // CLOCK_PROCESS_CPUTIME_ID
+
+    private static int ClockId => OperatingSystem.IsMacOS() ? 16 : 3; // CLOCK_THREAD_CPUTIME_ID
+
+    private static double Read(int clockId)
+    {
+        if (ClockGetTime(clockId, out var now) != 0)
+        {
+            throw new PlatformNotSupportedException($"clock_gettime({clockId}) failed.");
+        }
+
+        return now.Seconds * 1000.0 + now.Nanoseconds / 1_000_000.0;
+    }
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return false;
+        }
+
+        try
+        {
+            return ClockGetTime(ClockId, out _) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static partial int ClockGetTime(int clockId, out TimeSpec time);
+}
