@@ -88,9 +88,15 @@ namespace Warmup.Generator
                 return null;
             }
 
+            if (location.SourceTree is { } tree)
+            {
+                // Source locations are rebuilt from the tree when reported, so the span is enough (line lookups cost, per edit).
+                return new LocationInfo(tree.FilePath, location.SourceSpan.Start, location.SourceSpan.Length, 0, 0, 0, 0);
+            }
+
             FileLinePositionSpan span = location.GetLineSpan();
             return new LocationInfo(
-                location.SourceTree?.FilePath ?? span.Path ?? string.Empty,
+                span.Path ?? string.Empty,
                 location.SourceSpan.Start,
                 location.SourceSpan.Length,
                 span.StartLinePosition.Line,
@@ -99,7 +105,8 @@ namespace Warmup.Generator
                 span.EndLinePosition.Character);
         }
 
-        public static LocationInfo? From(SyntaxNode? node) => node is null ? null : From(node.GetLocation());
+        public static LocationInfo? From(SyntaxNode? node)
+            => node is null ? null : new LocationInfo(node.SyntaxTree.FilePath, node.Span.Start, node.Span.Length, 0, 0, 0, 0);
 
         /// <summary>A location in a non-C# file (an additional file), by line only.</summary>
         public static LocationInfo ForFileLine(string path, int oneBasedLine)

@@ -19,7 +19,9 @@ public class BaselineTests
         GeneratorHarness.Result result = Scenarios.Run(scenario);
 
         Assert.Equal("", string.Join("\n", result.GeneratorDiagnostics));
-        Assert.Equal("", string.Join("\n", result.Output.GetDiagnostics().Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning)));
+        // No warning at all in generated code (including missing XML docs); the scenarios' own classes are undocumented.
+        Assert.Equal("", string.Join("\n", result.Output.GetDiagnostics().Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning
+            && !(d.Id == "CS1591" && d.Location.SourceTree?.FilePath.StartsWith("/src/Samples", StringComparison.Ordinal) == true))));
 
         string directory = Path.Combine(SourceDirectory(), "Baselines", name);
         bool update = Environment.GetEnvironmentVariable("WARMUP_UPDATE_BASELINES") == "1";

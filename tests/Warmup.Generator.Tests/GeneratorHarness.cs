@@ -11,7 +11,8 @@ namespace Warmup.Generator.Tests;
 /// <summary>Runs the real generator over in-memory sources and signature files, against .NET 10 reference assemblies.</summary>
 internal static class GeneratorHarness
 {
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+    // Documentation comments are checked (CS1591…), as in a project with GenerateDocumentationFile.
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
     /// <summary>.NET 10 reference assemblies plus Warmup.Format and Google.Protobuf (what a model project references).</summary>
     public static readonly ImmutableArray<MetadataReference> References =
