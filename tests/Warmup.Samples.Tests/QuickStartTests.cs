@@ -43,7 +43,7 @@ public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixtur
 
         // Summary line: 6 records (3 lengths x 2 batch sizes), CPU here (the GPU package falls back, visibly).
         Assert.Contains("all_minilm_l6_v2 on CPU: 6 warmup records, 6 shapes", output, StringComparison.Ordinal);
-        Assert.Contains("falling back to CPU", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("falling back to the CPU execution provider", output, StringComparison.Ordinal);
 
         // One row per shape with cold, warm and steady figures and both ratios.
         var rows = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('[')).ToList();
