@@ -34,12 +34,15 @@ public sealed class BuildHostTests : IDisposable
         Assert.Equal(fileA, wrote[0].Path);
         Assert.Equal([1L, 2, 4], WarmupFile.Read(fileA).Select(r => r.Log.PredictLog.Request.Inputs["x"].TensorShape.Dim[0].Size));
         var bytes = File.ReadAllBytes(fileA);
+        var earlier = new DateTime(2021, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(fileA, earlier);
 
         var (again, second) = Run(manifest, "a/2", "b");
 
         Assert.Equal(Program.Success, again);
         Assert.Equal([HostEventKind.Unchanged, HostEventKind.Unchanged], second.Where(e => e.Kind != HostEventKind.Info).Select(e => e.Kind));
         Assert.Equal(bytes, File.ReadAllBytes(fileA));
+        Assert.Equal(earlier, File.GetLastWriteTimeUtc(fileA));
     }
 
     [Fact]
