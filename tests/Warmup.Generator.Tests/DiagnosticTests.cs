@@ -140,6 +140,27 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public async Task Unknown_feature_and_missing_examples_are_reported_for_tf_example_inputs()
+    {
+        var test = new WarmupGeneratorTest(
+            Usings + """
+                [WarmupModel("half_plus_two")]
+                [WarmupFeature("x", WarmupFeatureType.Float)]
+                public partial class Model
+                {
+                    [WarmupSample] public static RegressXToYInputs A => new() { Examples = [new() { {|#0:Xx|} = [1f] }] };
+                    [WarmupSample] public static RegressXToYInputs B => new {|#1:RegressXToYInputs|} { Context = new() { X = [1f] } };
+                }
+                """,
+            HalfPlusTwo);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0004", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("WarmupExample", "Xx", "declared tf.Example features", "; did you mean 'X'?"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0005", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("RegressXToYInputs", "Examples", "the tf.Examples to send", "regress_x_to_y"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Invalid_signature_file_points_at_the_file_and_line()
     {
         var test = new WarmupGeneratorTest(
