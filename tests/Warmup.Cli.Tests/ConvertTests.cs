@@ -71,6 +71,31 @@ public sealed class ConvertTests : IDisposable
     }
 
     [Fact]
+    public void Large_json_is_read_record_by_record_across_buffer_boundaries()
+    {
+        var logs = Enumerable.Range(0, 300).Select(i => Predict("m", ("x", TensorProtoConverter.FromArray(Enumerable.Range(0, 256).Select(v => v * 0.1f + i).ToArray(), 1, 256))))
+            .Append(Predict("m", ("big", TensorProtoConverter.FromArray(Enumerable.Range(0, 40_000).Select(v => v / 3f).ToArray(), 40_000))))
+            .ToArray();
+        var original = _cli.WarmupFileOf("large", logs);
+        var json = _cli.PathOf("large.json");
+        Assert.Equal(0, Run("convert", original, json).ExitCode);
+        Assert.True(new FileInfo(json).Length > 1 << 20);
+
+        var back = Run("convert", json, _cli.PathOf("large-back.tfrecord"));
+
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Equal(File.ReadAllBytes(original), File.ReadAllBytes(_cli.PathOf("large-back.tfrecord")));
+
+        // A syntax error far past the first buffer is reported at its line in the file.
+        var lines = File.ReadAllLines(json);
+        var target = Array.FindLastIndex(lines, l => l.Contains("\"logType\"", StringComparison.Ordinal));
+        lines[target] = lines[target].Replace("\"logType\":", "\"logType\"", StringComparison.Ordinal);
+        File.WriteAllLines(json, lines);
+        AssertOneLineError(Run("convert", json, _cli.PathOf("broken.tfrecord")), 1, $"{json}:{target + 1}:");
+        Assert.False(File.Exists(_cli.PathOf("broken.tfrecord")));
+    }
+
+    [Fact]
     public void Json_without_bytes_is_rebuilt_from_the_readable_fields_and_stale_bytes_are_refused()
     {
         var original = Awkward();
@@ -123,6 +148,15 @@ public sealed class ConvertTests : IDisposable
         var json = _cli.PathOf("bad.json");
         File.WriteAllText(json, "{\"records\": [\n  {\"logType\": \"predict\",, }\n]}");
         AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}:2:");
+
+        File.WriteAllText(json, "[1, 2]");
+        AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, "expected an object with a \"records\" array");
+
+        File.WriteAllText(json, "{\"file\": \"x\", \"summary\": {\"records\": 0}}");
+        AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, "expected an object with a \"records\" array");
+
+        File.WriteAllText(json, "{\"records\": []} trailing");
+        AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}:1:");
 
         File.WriteAllText(json, """{"records": [{"logType": "predict", "inputs": {"x": {"dtype": "DT_FLOAT", "shape": [3], "values": [1, 2]}}}]}""");
         AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}: record 0: \"inputs.x.values\"");

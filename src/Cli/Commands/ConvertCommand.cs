@@ -86,29 +86,34 @@ internal static class ConvertCommand
     private static IEnumerable<byte[]> FromJson(string path)
     {
         using var stream = InputFiles.OpenRead(path, "the JSON file");
-        JsonDocument document;
-        try
+        var reader = new JsonRecordReader(stream);
+        var position = 0;
+        while (true)
         {
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            throw CliException.Invalid($"{path}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: not valid JSON ({ex.Message.Split(" LineNumber")[0].TrimEnd('.', ' ')}). " +
-                "Expected the output of 'warmup convert <file> <out.json>' or 'warmup inspect --json'.");
-        }
+            JsonDocument? record;
+            try
+            {
+                record = reader.Next();
+            }
+            catch (JsonException ex)
+            {
+                throw CliException.Invalid($"{path}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: not valid JSON ({ex.Message.Split(" LineNumber")[0].TrimEnd('.', ' ')}). " +
+                    "Expected the output of 'warmup convert <file> <out.json>' or 'warmup inspect --json'.");
+            }
 
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object ||
-                !document.RootElement.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
+            if (reader.ShapeError)
             {
                 throw CliException.Invalid($"{path}: expected an object with a \"records\" array, as 'warmup convert <file> <out.json>' writes.");
             }
 
-            var position = 0;
-            foreach (var record in records.EnumerateArray())
+            if (record is null)
             {
-                yield return RecordJson.ToBytes(record, path, position++);
+                yield break;
+            }
+
+            using (record)
+            {
+                yield return RecordJson.ToBytes(record.RootElement, path, position++);
             }
         }
     }
