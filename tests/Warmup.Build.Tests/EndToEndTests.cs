@@ -22,6 +22,7 @@ public sealed class EndToEndLibraryTests
     public async Task Build_writes_the_warmup_file_incrementally_and_pack_ships_it_to_a_host()
     {
         var consumer = await Consumer.CreateAsync("net10.0", "Library", GoodSamples);
+        Assert.True(File.Exists(Path.Combine(consumer.Product.Feed, $"Warmup.Runtime.{consumer.Product.Version}.nupkg")), "Warmup.Runtime did not pack");
 
         // 1. Build: the warmup file in TF Serving's layout, with the model beside it.
         var build = await consumer.RunAsync("build");
