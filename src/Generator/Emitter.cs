@@ -386,7 +386,7 @@ namespace Warmup.Generator
             {
                 for (int i = 0; i < entry.Samples.Count; i++)
                 {
-                    SampleModel sample = entry.Samples[i];
+                    ManifestSample sample = entry.Samples[i];
                     w.Line("    new global::Warmup.Format.Samples.WarmupSample(" + Names.Literal(entry.ModelName) + ", " + Names.Literal(sample.Name) + ", " + Names.Literal(sample.FilePath) + ", " + sample.Line.ToString(CultureInfo.InvariantCulture) + ", static () => " + entry.TypeFullName + ".CreateWarmupLogs(" + i.ToString(CultureInfo.InvariantCulture) + ")),");
                 }
             }

@@ -254,8 +254,11 @@ namespace Warmup.Generator
     /// <summary>The result of binding one model: what to generate (null when nothing can be) and what to report.</summary>
     internal sealed record ModelResult(ModelUnit? Unit, EquatableArray<DiagnosticInfo> Diagnostics);
 
-    /// <summary>One model's line in the assembly's sample manifest.</summary>
-    internal sealed record ManifestEntry(string ModelName, string TypeFullName, EquatableArray<SampleModel> Samples);
+    /// <summary>One model's lines in the assembly's sample manifest: only what the manifest prints, so that editing a
+    /// sample's batch sizes or iterations regenerates that model's file but not the manifest.</summary>
+    internal sealed record ManifestEntry(string ModelName, string TypeFullName, EquatableArray<ManifestSample> Samples);
+
+    internal sealed record ManifestSample(string Name, string FilePath, int Line);
 }
 
 namespace System.Runtime.CompilerServices

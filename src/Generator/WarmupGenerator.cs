@@ -109,7 +109,7 @@ namespace Warmup.Generator
             context.RegisterSourceOutput(units, static (spc, unit) => Guard.Emit(spc, "emitting model '" + unit.ModelName + "'", Emitter.HintName(unit), () => Emitter.EmitModel(unit)));
 
             IncrementalValueProvider<ImmutableArray<ManifestEntry>> manifest = units
-                .Select(static (unit, _) => new ManifestEntry(unit.ModelName, unit.Type.FullName, unit.Samples))
+                .Select(static (unit, _) => new ManifestEntry(unit.ModelName, unit.Type.FullName, unit.Samples.Select(s => new ManifestSample(s.Name, s.FilePath, s.Line)).ToEquatableArray()))
                 .Collect()
                 .Select(static (entries, _) => entries.Sort(CompareEntries))
                 .WithTrackingName(Steps.ManifestEntries);

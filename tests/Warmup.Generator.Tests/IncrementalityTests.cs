@@ -87,6 +87,11 @@ public class IncrementalityTests
         Assert.Equal(IncrementalStepRunReason.Modified, units.Single(u => Describe(u.Value).Contains("half_plus_two", StringComparison.Ordinal)).Reason);
         Assert.True(IsReused(units.Single(u => Describe(u.Value).Contains("multi_input", StringComparison.Ordinal)).Reason));
 
+        // Of all outputs (two model files, manifest, helpers, diagnostics), only this model's file changed.
+        var modifiedOutputs = result.TrackedOutputSteps.SelectMany(o => o.Value).SelectMany(s => s.Outputs).Where(o => o.Reason == IncrementalStepRunReason.Modified).ToArray();
+        Assert.Single(modifiedOutputs);
+        Assert.Contains("Demo.HalfPlusTwo.Warmup.g.cs", Describe(modifiedOutputs[0].Value), StringComparison.Ordinal);
+
         // The other model's generated file is the same text; this model's file now expands to batch sizes 1 and 2.
         GeneratorRunResult before = driver.GetRunResult().Results.Single();
         Assert.Equal(Source(before, "Demo.MultiInput.Warmup.g.cs"), Source(result, "Demo.MultiInput.Warmup.g.cs"));
@@ -186,7 +191,16 @@ public class IncrementalityTests
 
     private static bool IsReused(IncrementalStepRunReason reason) => reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged;
 
-    private static string Describe(object value) => value.ToString() ?? string.Empty;
+    private static string Describe(object value)
+    {
+        // Source outputs are (generated sources, diagnostics) pairs of Roslyn-internal types: read the hint names.
+        if (value is System.Runtime.CompilerServices.ITuple { Length: 2 } pair && pair[0] is IEnumerable sources)
+        {
+            return string.Join(",", sources.Cast<object>().Select(s => s.GetType().GetProperty("HintName", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(s)));
+        }
+
+        return value.ToString() ?? string.Empty;
+    }
 
     /// <summary>Follows every field of every object reachable from a step output and records forbidden Roslyn objects.</summary>
     private sealed class GraphWalker
