@@ -248,7 +248,7 @@ namespace Warmup.Generator
 
                 if (supported)
                 {
-                    result.Add(new SignatureModel(signature.Key, signature.Method, inputsTypeName, inputs.ToEquatableArray(), signature.Line));
+                    result.Add(new SignatureModel(signature.Key, signature.Method, inputsTypeName, WithBytesProperties(inputs, propertyNames), signature.Line));
                 }
                 else
                 {
@@ -327,7 +327,7 @@ namespace Warmup.Generator
 
                 if (supported)
                 {
-                    result.Add(new SignatureModel(key, method, inputsTypeName, inputs.ToEquatableArray(), 0));
+                    result.Add(new SignatureModel(key, method, inputsTypeName, WithBytesProperties(inputs, propertyNames), 0));
                 }
             }
 
@@ -356,6 +356,15 @@ namespace Warmup.Generator
             return null;
         }
 
+        /// <summary>
+        /// DT_STRING inputs of rank 0 or 1 (or unknown rank) also get a binary-safe <c>…Bytes</c> property; named after
+        /// every plain property so that adding one never renames another.
+        /// </summary>
+        private static EquatableArray<InputModel> WithBytesProperties(List<InputModel> inputs, HashSet<string> propertyNames)
+            => inputs
+                .Select(i => i.ElementType == "string" && i.Rank <= 1 ? i with { BytesPropertyName = Names.MakeUnique(i.PropertyName.TrimStart('@') + "Bytes", propertyNames) } : i)
+                .ToEquatableArray();
+
         private static HashSet<string> NewTypeNameScope(ModelDeclaration model)
             => new HashSet<string>(StringComparer.Ordinal) { ExampleTypeName, MultiInferenceTypeName, "WarmupModelName", "CreateWarmupLogs", StripTypeParameters(model.Type.Name) };
 
@@ -379,7 +388,12 @@ namespace Warmup.Generator
                         InputModel? input = signature.Inputs.FirstOrDefault(i => i.PropertyName == assignment.Name);
                         if (input is null)
                         {
-                            ReportUnknown(initializer.TypeName, assignment, signature.Inputs.Select(i => i.PropertyName), "signature '" + signature.Key + "' of model '" + model.ModelName + "'", diagnostics);
+                            if (!signature.Inputs.Any(i => i.BytesPropertyName == assignment.Name))
+                            {
+                                IEnumerable<string> names = signature.Inputs.Select(i => i.PropertyName).Concat(signature.Inputs.Where(i => i.BytesPropertyName is not null).Select(i => i.BytesPropertyName!));
+                                ReportUnknown(initializer.TypeName, assignment, names, "signature '" + signature.Key + "' of model '" + model.ModelName + "'", diagnostics);
+                            }
+
                             continue;
                         }
 
@@ -388,7 +402,7 @@ namespace Warmup.Generator
 
                     foreach (InputModel input in signature.Inputs)
                     {
-                        if (!assigned.Contains(input.PropertyName))
+                        if (!assigned.Contains(input.PropertyName) && (input.BytesPropertyName is null || !assigned.Contains(input.BytesPropertyName)))
                         {
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, initializer.Location, initializer.TypeName, input.PropertyName, Describe(input), signature.Key));
                         }

@@ -98,6 +98,12 @@ namespace Warmup.Generator
                 w.Line();
                 w.Line("/// <summary>Input <c>" + Xml(input.Name) + "</c>: " + input.DType + ", shape " + Xml(Binder.Shape(input)) + ".</summary>");
                 w.Line("public " + PropertyType(input) + "? " + input.PropertyName + " { get; init; }");
+                if (input.BytesPropertyName is not null)
+                {
+                    w.Line();
+                    w.Line("/// <summary>Input <c>" + Xml(input.Name) + "</c> as raw bytes (binary-safe DT_STRING); set this or <see cref=\"" + input.PropertyName.TrimStart('@') + "\"/>.</summary>");
+                    w.Line("public " + (input.Rank == 0 ? "byte[]" : "byte[][]") + "? " + input.BytesPropertyName + " { get; init; }");
+                }
             }
 
             w.Line();
@@ -131,7 +137,16 @@ namespace Warmup.Generator
             string element = input.ElementType;
             bool isString = element == "string";
             bool batched = input.Rank != 0 && (input.Rank < 0 || input.Dims[0] < 0);
-            w.Open(string.Empty);
+            if (input.BytesPropertyName is not null)
+            {
+                EmitBytesTensor(w, input, name, batched);
+                w.Open("else");
+            }
+            else
+            {
+                w.Open(string.Empty);
+            }
+
             if (input.Rank == 0)
             {
                 w.Line("var value = " + input.PropertyName + " ?? throw " + Tensors + ".Missing(" + name + ", SignatureName, WarmupModelName);");
@@ -168,6 +183,39 @@ namespace Warmup.Generator
             w.Line(isString
                 ? "request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(" + Tensors + ".CheckStrings(values, " + name + "), shape));"
                 : "request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));");
+            w.Close();
+        }
+
+        private static void EmitBytesTensor(CodeWriter w, InputModel input, string name, bool batched)
+        {
+            w.Open("if (" + input.BytesPropertyName + " is not null)");
+            w.Open("if (" + input.PropertyName + " is not null)");
+            w.Line("throw " + Tensors + ".BothSet(" + name + ", " + Names.Literal(input.PropertyName.TrimStart('@')) + ", " + Names.Literal(input.BytesPropertyName!) + ");");
+            w.Close();
+            if (input.Rank == 0)
+            {
+                w.Line("byte[][] values = new byte[][] { " + input.BytesPropertyName + " };");
+                w.Line("long[] shape = global::System.Array.Empty<long>();");
+            }
+            else
+            {
+                w.Line("byte[][] values = " + input.BytesPropertyName + ";");
+                w.Line("long[] shape = new long[] { values.Length };");
+                if (input.Rank > 0)
+                {
+                    w.Line(Tensors + ".CheckShape(shape, new long[] { " + string.Join(", ", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, " + name + ", SignatureName, WarmupModelName);");
+                }
+
+                if (batched)
+                {
+                    w.Open("if (batchSize > 0)");
+                    w.Line("values = " + Tensors + ".Tile(values, shape, batchSize, " + name + ", SignatureName, WarmupModelName);");
+                    w.Line("shape[0] = batchSize;");
+                    w.Close();
+                }
+            }
+
+            w.Line("request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(" + Tensors + ".CheckBytes(values, " + name + "), shape));");
             w.Close();
         }
 
@@ -455,6 +503,22 @@ namespace Warmup.Generated
             foreach (object? value in array)
             {
                 values[i++] = (string)value!;
+            }
+
+            return values;
+        }
+
+        public static global::System.InvalidOperationException BothSet(string input, string text, string bytes)
+            => new global::System.InvalidOperationException(""Input '"" + input + ""' is set twice: set "" + text + "" or "" + bytes + "", not both."");
+
+        public static byte[][] CheckBytes(byte[][] values, string input)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (values[i] is null)
+                {
+                    throw new global::System.InvalidOperationException(""Input '"" + input + ""' has a null byte string at index "" + i + "": DT_STRING values must not be null."");
+                }
             }
 
             return values;

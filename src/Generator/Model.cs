@@ -147,7 +147,8 @@ namespace Warmup.Generator
         string ElementType,
         int Rank,
         EquatableArray<long> Dims,
-        int Line);
+        int Line,
+        string? BytesPropertyName = null);
 
     /// <summary>A tf.Example feature declared with [WarmupFeature].</summary>
     internal sealed record FeatureModel(string Name, string PropertyName, string Kind, string? Signature);

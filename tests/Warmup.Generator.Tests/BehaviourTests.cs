@@ -150,6 +150,34 @@ public class BehaviourTests
     }
 
     [Fact]
+    public void String_inputs_take_raw_bytes_too()
+    {
+        var scenario = new Scenarios.Scenario("Bytes", """
+            using Warmup;
+
+            [WarmupModel("images")]
+            [WarmupInput("image", WarmupDType.String, -1)]
+            public partial class Images
+            {
+                [WarmupSample(BatchSizes = new[] { 2 })]
+                public static ServingDefaultInputs Jpeg => new() { ImageBytes = [[0xFF, 0xD8, 0x00]] };
+
+                [WarmupSample]
+                public static ServingDefaultInputs Both => Make();
+
+                private static ServingDefaultInputs Make() => new() { Image = ["a"], ImageBytes = [[1]] };
+            }
+            """);
+        IWarmupManifest manifest = LoadManifest(scenario, out _);
+
+        var request = PredictRequest("images");
+        request.Inputs.Add("image", Typed(DataType.DtString, [2], t => t.StringVal.Add([ByteString.CopyFrom(0xFF, 0xD8, 0x00), ByteString.CopyFrom(0xFF, 0xD8, 0x00)])));
+        AssertSameBytes([new PredictionLog { PredictLog = new PredictLog { Request = request } }], manifest.Samples[0].CreateLogs().ToList());
+        var both = Assert.Throws<InvalidOperationException>(() => manifest.Samples[1].CreateLogs().ToList());
+        Assert.Equal("Input 'image' is set twice: set Image or ImageBytes, not both.", both.Message);
+    }
+
+    [Fact]
     public void Values_the_generator_cannot_see_are_checked_when_the_sample_runs()
     {
         var scenario = new Scenarios.Scenario("Runtime", """

@@ -18,6 +18,9 @@ namespace Acme.Ranking
             /// <summary>Input <c>tokens</c>: DT_STRING, shape *.</summary>
             public string[]? Tokens { get; init; }
 
+            /// <summary>Input <c>tokens</c> as raw bytes (binary-safe DT_STRING); set this or <see cref="Tokens"/>.</summary>
+            public byte[][]? TokensBytes { get; init; }
+
             /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
             /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
             /// <returns>The request.</returns>
@@ -27,6 +30,22 @@ namespace Acme.Ranking
                 {
                     ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
                 };
+                if (TokensBytes is not null)
+                {
+                    if (Tokens is not null)
+                    {
+                        throw global::Warmup.Generated.WarmupTensors.BothSet("tokens", "Tokens", "TokensBytes");
+                    }
+                    byte[][] values = TokensBytes;
+                    long[] shape = new long[] { values.Length };
+                    if (batchSize > 0)
+                    {
+                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "tokens", SignatureName, WarmupModelName);
+                        shape[0] = batchSize;
+                    }
+                    request.Inputs.Add("tokens", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckBytes(values, "tokens"), shape));
+                }
+                else
                 {
                     var value = Tokens ?? throw global::Warmup.Generated.WarmupTensors.Missing("tokens", SignatureName, WarmupModelName);
                     long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);

@@ -45,6 +45,22 @@ namespace Warmup.Generated
             return values;
         }
 
+        public static global::System.InvalidOperationException BothSet(string input, string text, string bytes)
+            => new global::System.InvalidOperationException("Input '" + input + "' is set twice: set " + text + " or " + bytes + ", not both.");
+
+        public static byte[][] CheckBytes(byte[][] values, string input)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (values[i] is null)
+                {
+                    throw new global::System.InvalidOperationException("Input '" + input + "' has a null byte string at index " + i + ": DT_STRING values must not be null.");
+                }
+            }
+
+            return values;
+        }
+
         public static string[] CheckStrings(string[] values, string input)
         {
             for (int i = 0; i < values.Length; i++)

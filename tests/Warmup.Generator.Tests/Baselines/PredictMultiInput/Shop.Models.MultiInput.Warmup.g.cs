@@ -30,6 +30,9 @@ namespace Shop.Models
             /// <summary>Input <c>label</c>: DT_STRING, shape [-1].</summary>
             public string[]? Label { get; init; }
 
+            /// <summary>Input <c>label</c> as raw bytes (binary-safe DT_STRING); set this or <see cref="Label"/>.</summary>
+            public byte[][]? LabelBytes { get; init; }
+
             /// <summary>Input <c>level</c>: DT_INT32, shape [-1].</summary>
             public int[]? Level { get; init; }
 
@@ -66,6 +69,23 @@ namespace Shop.Models
                     }
                     request.Inputs.Add("image", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
                 }
+                if (LabelBytes is not null)
+                {
+                    if (Label is not null)
+                    {
+                        throw global::Warmup.Generated.WarmupTensors.BothSet("label", "Label", "LabelBytes");
+                    }
+                    byte[][] values = LabelBytes;
+                    long[] shape = new long[] { values.Length };
+                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1 }, "label", SignatureName, WarmupModelName);
+                    if (batchSize > 0)
+                    {
+                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "label", SignatureName, WarmupModelName);
+                        shape[0] = batchSize;
+                    }
+                    request.Inputs.Add("label", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckBytes(values, "label"), shape));
+                }
+                else
                 {
                     var value = Label ?? throw global::Warmup.Generated.WarmupTensors.Missing("label", SignatureName, WarmupModelName);
                     long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
