@@ -130,5 +130,11 @@ public sealed class EndToEndFailureTests
         var fixedBuild = await consumer.RunAsync("build");
         Assert.True(fixedBuild.ExitCode == 0, fixedBuild.Output);
         Assert.Single(WarmupFile.Read(consumer.WarmupFile));
+
+        // Publish carries the artifacts at the same relative path.
+        var publish = await consumer.RunAsync("publish", "-c", "Debug", "-o", Path.Combine(consumer.Root, "published"));
+        Assert.True(publish.ExitCode == 0, publish.Output);
+        Assert.Equal(File.ReadAllBytes(consumer.WarmupFile),
+            File.ReadAllBytes(Path.Combine(consumer.Root, "published", "models", "half_plus_two", "1", "assets.extra", "tf_serving_warmup_requests")));
     }
 }
