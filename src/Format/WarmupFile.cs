@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using Google.Protobuf;
 using Warmup.Format.Protos.Serving;
@@ -108,16 +109,35 @@ public static class WarmupFile
         {
             return PredictionLog.Parser.ParseFrom(data);
         }
-        // Google.Protobuf reports malformed input as InvalidProtocolBufferException; the others are caught as well so that
-        // no parser corner case can escape as anything but WarmupFormatException.
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or OverflowException
-                                       or IndexOutOfRangeException or FormatException or NotSupportedException)
+        catch (Exception ex) when (IsParserFailure(ex))
         {
-            throw new WarmupFormatException(WarmupErrorKind.ParseError,
-                $"not a valid PredictionLog ({ex.Message}). The file must hold serialized tensorflow.serving.PredictionLog records.",
-                displayName, index, offset, ex);
+            throw ParseFailure(ex, index, offset, displayName);
         }
     }
+
+    // The same for a payload that streams in (TfRecordReader.MoveNextParsed).
+    internal static PredictionLog ParseRecord(ReadOnlySequence<byte> data, long index, long offset, string? displayName)
+    {
+        try
+        {
+            return PredictionLog.Parser.ParseFrom(data);
+        }
+        catch (Exception ex) when (IsParserFailure(ex))
+        {
+            throw ParseFailure(ex, index, offset, displayName);
+        }
+    }
+
+    // Google.Protobuf reports malformed input as InvalidProtocolBufferException; the others are caught as well so that no
+    // parser corner case can escape as anything but WarmupFormatException.
+    private static bool IsParserFailure(Exception ex) =>
+        ex is InvalidProtocolBufferException or ArgumentException or InvalidOperationException or OverflowException
+            or IndexOutOfRangeException or FormatException or NotSupportedException;
+
+    private static WarmupFormatException ParseFailure(Exception ex, long index, long offset, string? displayName) =>
+        new(WarmupErrorKind.ParseError,
+            $"not a valid PredictionLog ({ex.Message}). The file must hold serialized tensorflow.serving.PredictionLog records.",
+            displayName, index, offset, ex);
 
     /// <summary>
     /// Writes <paramref name="logs"/> to <paramref name="path"/> atomically and deterministically. On any failure the
@@ -276,10 +296,15 @@ public static class WarmupFile
     }
 
     // A hand-written enumerator rather than an iterator: it releases the previous record before reading the next one,
-    // so peak memory while reading is one record and the reader's buffer, not two records.
+    // so peak memory while reading is one record (plus the reader's window), not two records. Synchronous reading parses
+    // each record as it streams in (TfRecordReader.MoveNextParsed), so the raw record is never held whole; asynchronous
+    // reading reads the record into the reader's buffer first, then parses it (Google.Protobuf has no asynchronous parser).
     private sealed class RecordEnumerator(TfRecordReader reader, string? displayName, WarmupReadOptions options,
         CancellationTokenSource? linked, CancellationToken cancellationToken) : IEnumerator<WarmupRecord>, IAsyncEnumerator<WarmupRecord>
     {
+        private readonly PayloadParser<WarmupRecord> _parse = (payload, index, offset) =>
+            new WarmupRecord(index, offset, (int)payload.Length, ParseRecord(payload, index, offset, displayName));
+
         public WarmupRecord Current { get; private set; } = null!;
 
         object IEnumerator.Current => Current;
@@ -287,12 +312,25 @@ public static class WarmupFile
         public bool MoveNext()
         {
             Current = null!;
-            if (!reader.MoveNext())
+            if (reader.NextIndex >= options.MaxRecords)
+            {
+                // One record too many: it is read (so a broken record is reported as such, as when reading asynchronously),
+                // not parsed, and refused.
+                if (!reader.MoveNext())
+                {
+                    return false;
+                }
+
+                Current = ToRecord(reader.Current, displayName, options);
+                return true;
+            }
+
+            if (!reader.MoveNextParsed(_parse, out var record))
             {
                 return false;
             }
 
-            Current = ToRecord(reader.Current, displayName, options);
+            Current = record;
             return true;
         }
 

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace Warmup.Format.TfRecord;
 
@@ -23,7 +26,15 @@ public sealed class TfRecordReaderOptions
 
     /// <summary>Whether data CRCs are verified (header CRCs are always verified). Default true.</summary>
     public bool VerifyDataCrc { get; init; } = true;
+
+    // Bytes of a record read from the stream at a time while it is parsed as it streams (see TfRecordReader.MoveNextParsed):
+    // small against large records, so the raw record adds little to its parsed form. Tests lower it to cut small records
+    // into many pieces.
+    internal int StreamingWindowBytes { get; init; } = 16 * 1024;
 }
+
+/// <summary>Parses one record's payload; <paramref name="index"/> and <paramref name="offset"/> locate it for errors.</summary>
+internal delegate T PayloadParser<out T>(ReadOnlySequence<byte> payload, long index, long offset);
 
 /// <summary>
 /// Streaming TFRecord reader. It never buffers the whole file: it holds one record at a time in one reused buffer,
@@ -72,6 +83,9 @@ public sealed class TfRecordReader : IDisposable
     /// <summary>Byte offset of the next record (the number of bytes consumed so far).</summary>
     public long Position => _position;
 
+    // Index of the next record.
+    internal long NextIndex => _nextIndex;
+
     /// <summary>Reads the next record; false at a clean end of file.</summary>
     public bool MoveNext()
     {
@@ -95,7 +109,113 @@ public sealed class TfRecordReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the next record and parses it with <paramref name="parse"/> while its payload streams in, synchronously; false
+    /// at a clean end of file. <see cref="Current"/> is not set. Framing errors and CRCs are reported exactly as by
+    /// <see cref="MoveNext"/>: a data CRC mismatch wins over whatever the parser made of the corrupt bytes.
+    /// </summary>
+    /// <remarks>
+    /// When the stream's length is known, the length field has been checked against it, so the parser is given a sequence of
+    /// that length whose pieces are read from the stream into one small window only as the parser reaches them (and added
+    /// to the running CRC). Knowing the length, Google.Protobuf allocates each bytes field once at its final size, and the
+    /// raw record never exists whole: peak memory is the parsed record plus the window, instead of the parsed record plus
+    /// the whole raw record. On a pipe the length is untrusted, so the payload is buffered as it arrives and parsed after.
+    /// </remarks>
+    internal bool MoveNextParsed<T>(PayloadParser<T> parse, out T value)
+    {
+        Current = default;
+        value = default!;
+        var header = Sync(ReadHeader(sync: true, CancellationToken.None));
+        if (header is not { } h)
+        {
+            return false;
+        }
+
+        if (!h.LengthChecked || h.Size == 0)
+        {
+            var got = Sync(ReadPayload(h.Size, h.LengthChecked, sync: true, CancellationToken.None));
+            CompleteFraming(h, got, _options.VerifyDataCrc && got == h.Size ? MaskedCrc32C.Compute(_buffer.AsSpan(0, h.Size)) : 0);
+            value = parse(new ReadOnlySequence<byte>(_buffer, 0, h.Size), h.Index, h.Offset);
+            return true;
+        }
+
+        var payload = new StreamedPayload(this, h, Math.Max(Math.Max(_options.StreamingWindowBytes, 1), h.Size / 1024));
+        ExceptionDispatchInfo? parseError = null;
+        try
+        {
+            value = parse(payload.Sequence, h.Index, h.Offset);
+        }
+        catch (WarmupFormatException ex) when (ex.Kind == WarmupErrorKind.ParseError)
+        {
+            // Not reported yet: a corrupt or short record is reported as such, from its CRC or its end, as MoveNext would.
+            parseError = ExceptionDispatchInfo.Capture(ex);
+        }
+
+        payload.ReadRest();
+        CompleteFraming(h, h.Size, payload.Crc);
+        parseError?.Throw();
+        return true;
+    }
+
     private async ValueTask<bool> MoveNextCore(bool sync, CancellationToken cancellationToken)
+    {
+        var header = await ReadHeader(sync, cancellationToken).ConfigureAwait(false);
+        if (header is not { } h)
+        {
+            Current = default;
+            return false;
+        }
+
+        var got = await ReadPayload(h.Size, h.LengthChecked, sync, cancellationToken).ConfigureAwait(false);
+        if (got == h.Size)
+        {
+            got += await ReadAtMost(_footer, sync, cancellationToken).ConfigureAwait(false);
+        }
+
+        var payload = _buffer.AsMemory(0, Math.Min(h.Size, _buffer.Length));
+        VerifyFooter(h, got, _options.VerifyDataCrc && got >= h.Size ? MaskedCrc32C.Compute(payload.Span) : 0);
+        Current = new TfRecordEntry(h.Index, h.Offset, payload);
+        return true;
+    }
+
+    // Completes a record whose payload has been read (got bytes of it, its CRC computed if verified): reads the footer and
+    // checks it, then moves past the record.
+    private void CompleteFraming(RecordHeader header, int got, uint dataCrc)
+    {
+        if (got == header.Size)
+        {
+            got += Sync(ReadAtMost(_footer, sync: true, CancellationToken.None));
+        }
+
+        VerifyFooter(header, got, dataCrc);
+    }
+
+    // got: payload and footer bytes read. The one place where a record's end is checked and the reader moves past it.
+    private void VerifyFooter(RecordHeader header, int got, uint dataCrc)
+    {
+        if (got < header.Size + TfRecordWriter.FooterBytes)
+        {
+            throw TruncatedData(header, got);
+        }
+
+        if (_options.VerifyDataCrc && MaskedCrc32C.Mask(dataCrc) != BinaryPrimitives.ReadUInt32LittleEndian(_footer))
+        {
+            throw Error(WarmupErrorKind.DataCrc, header.Index, header.Offset,
+                $"data CRC mismatch in a {header.Size}-byte record: the record is corrupt. Rewrite the file.");
+        }
+
+        _position = header.Offset + TfRecordWriter.HeaderBytes + header.Size + TfRecordWriter.FooterBytes;
+        _nextIndex = header.Index + 1;
+    }
+
+    private WarmupFormatException TruncatedData(RecordHeader header, int got) =>
+        Error(WarmupErrorKind.TruncatedData, header.Index, header.Offset,
+            $"truncated record: the header promises {header.Size} data byte(s) plus a 4-byte CRC, but the file ends after {got}. " +
+            "Rewrite the file; it was cut short.");
+
+    // Reads and checks the next header: null at a clean end of file. LengthChecked: the length was checked against what is
+    // left of the stream (not only against the configured limit), so it can be trusted to size an allocation.
+    private async ValueTask<RecordHeader?> ReadHeader(bool sync, CancellationToken cancellationToken)
     {
         var index = _nextIndex;
         var offset = _position;
@@ -103,8 +223,7 @@ public sealed class TfRecordReader : IDisposable
         var got = await ReadAtMost(_header, sync, cancellationToken).ConfigureAwait(false);
         if (got == 0)
         {
-            Current = default;
-            return false;
+            return null;
         }
 
         if (got < _header.Length)
@@ -138,36 +257,13 @@ public sealed class TfRecordReader : IDisposable
                 "Rewrite it with a TFRecord writer.");
         }
 
-        var size = (int)length;
-        var data = await ReadPayload(size, remaining is not null, sync, cancellationToken).ConfigureAwait(false);
-        if (data == size)
-        {
-            data += await ReadAtMost(_footer, sync, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (data < size + TfRecordWriter.FooterBytes)
-        {
-            throw Error(WarmupErrorKind.TruncatedData, index, offset,
-                $"truncated record: the header promises {size} data byte(s) plus a 4-byte CRC, but the file ends after {data}. " +
-                "Rewrite the file; it was cut short.");
-        }
-
-        var payload = _buffer.AsMemory(0, size);
-        if (_options.VerifyDataCrc)
-        {
-            var storedDataCrc = BinaryPrimitives.ReadUInt32LittleEndian(_footer);
-            if (MaskedCrc32C.ComputeMasked(payload.Span) != storedDataCrc)
-            {
-                throw Error(WarmupErrorKind.DataCrc, index, offset,
-                    $"data CRC mismatch in a {size}-byte record: the record is corrupt. Rewrite the file.");
-            }
-        }
-
-        _position = offset + TfRecordWriter.HeaderBytes + size + TfRecordWriter.FooterBytes;
-        _nextIndex = index + 1;
-        Current = new TfRecordEntry(index, offset, payload);
-        return true;
+        return new RecordHeader(index, offset, (int)length, LengthChecked: remaining is not null);
     }
+
+    // With sync: true every await inside completes synchronously, so the ValueTask is already complete here.
+#pragma warning disable CA2012
+    private static TResult Sync<TResult>(ValueTask<TResult> task) => task.GetAwaiter().GetResult();
+#pragma warning restore CA2012
 
     private WarmupFormatException HeaderCrcError(long index, long offset)
     {
@@ -267,4 +363,115 @@ public sealed class TfRecordReader : IDisposable
 
     private WarmupFormatException Error(WarmupErrorKind kind, long index, long offset, string problem) =>
         new(kind, problem, _displayName, index, offset);
+
+    private readonly record struct RecordHeader(long Index, long Offset, int Size, bool LengthChecked);
+
+    // One record's payload as a sequence of window-sized pieces that are read from the stream, into the reader's one
+    // window buffer, only when the parser asks for their bytes, and added to the running CRC as they arrive. Google.Protobuf
+    // reads a sequence strictly forward, taking each piece's span once when it moves to it, so one buffer serves them all.
+    private sealed class StreamedPayload
+    {
+        private readonly TfRecordReader _reader;
+        private readonly RecordHeader _header;
+        private readonly int _window;
+        private int _loaded = -1;
+        private int _delivered;
+
+        public StreamedPayload(TfRecordReader reader, RecordHeader header, int window)
+        {
+            _reader = reader;
+            _header = header;
+            _window = Math.Min(window, header.Size);
+            reader.EnsureBuffer(_window, preserve: 0);
+
+            var first = new Piece(this, 0, Math.Min(_window, header.Size), 0);
+            var last = first;
+            for (var index = 1; (long)index * _window < header.Size; index++)
+            {
+                var start = (long)index * _window;
+                last = last.Append(new Piece(this, index, (int)Math.Min(_window, header.Size - start), start));
+            }
+
+            Sequence = new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+        }
+
+        public ReadOnlySequence<byte> Sequence { get; }
+
+        // CRC-32C (unmasked) of the bytes read so far.
+        public uint Crc { get; private set; }
+
+        // Reads what the parser left unread (after a parse error), so the CRC covers the whole record.
+        public void ReadRest()
+        {
+            while (_delivered < _header.Size)
+            {
+                Load(_loaded + 1, Math.Min(_window, _header.Size - _delivered));
+            }
+        }
+
+        public Span<byte> Load(int index, int length)
+        {
+            var window = _reader._buffer.AsSpan(0, length);
+            if (index == _loaded)
+            {
+                return window;
+            }
+
+            if (index != _loaded + 1)
+            {
+                // Google.Protobuf never goes back; if a version ever did, the window would no longer hold that piece.
+                throw new UnreachableException($"piece {index} of a streamed record was requested after piece {_loaded}.");
+            }
+
+            var got = Sync(_reader.ReadAtMost(_reader._buffer.AsMemory(0, length), sync: true, CancellationToken.None));
+            if (_reader._options.VerifyDataCrc)
+            {
+                Crc = MaskedCrc32C.Append(Crc, window[..got]);
+            }
+
+            _delivered += got;
+            if (got < length)
+            {
+                // The stream ended before its length said it would (it shrank while being read).
+                throw _reader.TruncatedData(_header, _delivered);
+            }
+
+            _loaded = index;
+            return window;
+        }
+    }
+
+    private sealed class Piece : ReadOnlySequenceSegment<byte>
+    {
+        public Piece(StreamedPayload payload, int index, int length, long start)
+        {
+            Memory = new PieceMemory(payload, index, length).Memory;
+            RunningIndex = start;
+        }
+
+        public Piece Append(Piece next)
+        {
+            Next = next;
+            return next;
+        }
+    }
+
+    // The memory of one piece: its span is the window, filled with the piece's bytes when first asked for.
+    private sealed class PieceMemory(StreamedPayload payload, int index, int length) : MemoryManager<byte>
+    {
+        // Not the base Memory property: that would ask for the span, reading the piece too early.
+        public override Memory<byte> Memory => CreateMemory(length);
+
+        public override Span<byte> GetSpan() => payload.Load(index, length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException("A streamed record cannot be pinned.");
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 }
