@@ -76,6 +76,29 @@ try
 
     Console.WriteLine();
 
+    // Is a warm shape's slower first request tied to the shape or to running after other work? Warm a fresh session,
+    // then time each conv shape's first request (thread CPU) in file order and in reverse order.
+    Console.WriteLine("## Order check: conv warm-first / steady p50 (thread CPU, IntraOpNumThreads = 1), first requests in file order and reversed");
+    Console.WriteLine("| order | " + string.Join(" | ", convShapes.Select(Format)) + " |");
+    Console.WriteLine("|---|" + string.Concat(convShapes.Select(_ => "---|")));
+    foreach (var reversed in new[] { false, true, false, true })
+    {
+        using var session = Factory(conv, 1)();
+        await OnnxWarmup.RunAsync(session, convFile, new WarmupReplayOptions());
+        var order = Enumerable.Range(0, convShapes.Length).ToArray();
+        if (reversed)
+        {
+            Array.Reverse(order);
+        }
+
+        var first = order.ToDictionary(i => i, i => CpuRunMs(session, convShapes[i]));
+        var ratios = Enumerable.Range(0, convShapes.Length)
+            .Select(i => first[i] / Enumerable.Range(0, 15).Select(_ => CpuRunMs(session, convShapes[i])).Order().ElementAt(7));
+        Console.WriteLine($"| {(reversed ? "reversed" : "file")} | " + string.Join(" | ", ratios.Select(r => $"{r:F2}×")) + " |");
+    }
+
+    Console.WriteLine();
+
     // 3. Parallel replay: 1 vs 2 threads (median of 5 fresh sessions each).
     Console.WriteLine("## Replay threads (warmup wall time, median of 5 fresh sessions)");
     Console.WriteLine("| model | session intra-op threads | 1 thread | 2 threads | 2 / 1 |");
@@ -185,6 +208,17 @@ static Warmup.Format.Protos.TensorFlow.TensorProto Floats(long[] shape)
     }
 
     return TensorProtoConverter.FromArray(values, shape);
+}
+
+static string Format(long[] shape) => "[" + string.Join(",", shape) + "]";
+
+static double CpuRunMs(InferenceSession session, long[] shape)
+{
+    using var input = OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1L, (a, b) => a * b)], shape);
+    using var runOptions = new RunOptions();
+    var started = ThreadCpuClock.NowMs();
+    using var outputs = session.Run(runOptions, ["x"], [input], ["y"]);
+    return ThreadCpuClock.NowMs() - started;
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
