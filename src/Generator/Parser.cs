@@ -130,50 +130,16 @@ namespace Warmup.Generator
 
         public static SampleDeclaration ParseSample(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
-            // Everything here reads syntax, not symbols: Roslyn re-runs this transform for every sample on every edit,
-            // and binding the (not yet generated, so erroneous) return type would dominate that cost.
-            ISymbol symbol = context.TargetSymbol;
+            // Roslyn re-runs this transform for every sample on every edit. Everything but the attribute's values is read
+            // from syntax (binding the not-yet-generated return type would only give an error type, at a cost) and
+            // cached per syntax node: an unchanged member keeps its node across compilations.
             SyntaxNode node = context.TargetNode;
-            SampleMemberKind kind;
-            TypeSyntax? returnType;
-            bool hasParameters = false;
-            bool isStatic;
-            SyntaxToken identifier;
-            switch (node)
-            {
-                case PropertyDeclarationSyntax property:
-                    kind = SampleMemberKind.Property;
-                    returnType = property.Type;
-                    identifier = property.Identifier;
-                    isStatic = property.Modifiers.Any(SyntaxKind.StaticKeyword);
-                    break;
-                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } declaration } variable:
-                    kind = SampleMemberKind.Field;
-                    returnType = declaration.Type;
-                    identifier = variable.Identifier;
-                    isStatic = field.Modifiers.Any(SyntaxKind.StaticKeyword) || field.Modifiers.Any(SyntaxKind.ConstKeyword);
-                    break;
-                case MethodDeclarationSyntax method:
-                    kind = SampleMemberKind.Method;
-                    returnType = method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword } ? null : method.ReturnType;
-                    hasParameters = method.ParameterList.Parameters.Count > 0 || method.TypeParameterList is not null;
-                    identifier = method.Identifier;
-                    isStatic = method.Modifiers.Any(SyntaxKind.StaticKeyword);
-                    break;
-                default:
-                    kind = SampleMemberKind.Property;
-                    returnType = null;
-                    identifier = default;
-                    isStatic = symbol.IsStatic;
-                    break;
-            }
-
-            (string? elementName, bool isEnumerable) = ElementOf(returnType);
+            SampleSyntax syntax = SyntaxCache.GetValue(node, static n => ReadSampleSyntax(n));
 
             var batchSizes = new List<int>();
             int iterations = 1;
             // The declaring member's full name by default (contract: WarmupSample.Name).
-            string name = symbol.ContainingType is null ? symbol.Name : symbol.ContainingType.Name + "." + symbol.Name;
+            string name = syntax.DefaultName;
             LocationInfo? batchLocation = null;
             AttributeData attribute = context.Attributes[0];
             foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
@@ -201,29 +167,103 @@ namespace Warmup.Generator
                 batchLocation = LocationInfo.From(batchArgument ?? (SyntaxNode)attributeSyntax);
             }
 
+            return new SampleDeclaration(
+                syntax.ContainingTypeKey,
+                syntax.MemberName,
+                syntax.Kind,
+                syntax.IsStatic,
+                syntax.HasParameters,
+                syntax.ElementName,
+                syntax.IsEnumerable,
+                syntax.ReturnTypeDisplay,
+                batchSizes.ToEquatableArray(),
+                iterations,
+                name,
+                syntax.StaticCount,
+                syntax.FilePath,
+                syntax.Line,
+                syntax.Location,
+                batchLocation,
+                syntax.Initializers,
+                EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxNode, SampleSyntax> SyntaxCache = new System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxNode, SampleSyntax>();
+
+        /// <summary>What a sample member's syntax alone says (a pure function of the node).</summary>
+        private sealed record SampleSyntax(
+            string ContainingTypeKey,
+            string MemberName,
+            string DefaultName,
+            SampleMemberKind Kind,
+            bool IsStatic,
+            bool HasParameters,
+            string? ElementName,
+            bool IsEnumerable,
+            string ReturnTypeDisplay,
+            int StaticCount,
+            string FilePath,
+            int Line,
+            LocationInfo? Location,
+            EquatableArray<InitializerInfo> Initializers);
+
+        private static SampleSyntax ReadSampleSyntax(SyntaxNode node)
+        {
+            SampleMemberKind kind;
+            TypeSyntax? returnType;
+            bool hasParameters = false;
+            bool isStatic;
+            SyntaxToken identifier;
+            switch (node)
+            {
+                case PropertyDeclarationSyntax property:
+                    kind = SampleMemberKind.Property;
+                    returnType = property.Type;
+                    identifier = property.Identifier;
+                    isStatic = property.Modifiers.Any(SyntaxKind.StaticKeyword);
+                    hasParameters = false;
+                    break;
+                case VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax field } declaration } variable:
+                    kind = SampleMemberKind.Field;
+                    returnType = declaration.Type;
+                    identifier = variable.Identifier;
+                    isStatic = field.Modifiers.Any(SyntaxKind.StaticKeyword) || field.Modifiers.Any(SyntaxKind.ConstKeyword);
+                    break;
+                case MethodDeclarationSyntax method:
+                    kind = SampleMemberKind.Method;
+                    returnType = method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword } ? null : method.ReturnType;
+                    hasParameters = method.ParameterList.Parameters.Count > 0 || method.TypeParameterList is not null;
+                    identifier = method.Identifier;
+                    isStatic = method.Modifiers.Any(SyntaxKind.StaticKeyword);
+                    break;
+                default:
+                    kind = SampleMemberKind.Property;
+                    returnType = null;
+                    identifier = default;
+                    isStatic = false;
+                    break;
+            }
+
+            (string? elementName, bool isEnumerable) = ElementOf(returnType);
+            TypeDeclarationSyntax? containingType = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            string memberName = identifier.ValueText;
             Location identifierLocation = identifier.GetLocation();
             FileLinePositionSpan lineSpan = identifierLocation.GetLineSpan();
-            SyntaxNode body = node is VariableDeclaratorSyntax declarator ? declarator : node;
-
-            return new SampleDeclaration(
-                node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } containingType ? TypeKey(containingType) : string.Empty,
-                symbol.Name,
+            return new SampleSyntax(
+                containingType is null ? string.Empty : TypeKey(containingType),
+                memberName,
+                containingType is null ? memberName : containingType.Identifier.ValueText + "." + memberName,
                 kind,
                 isStatic,
                 hasParameters,
                 elementName,
                 isEnumerable,
                 returnType?.ToString() ?? "void",
-                batchSizes.ToEquatableArray(),
-                iterations,
-                name,
-                isEnumerable ? CountElements(body) : 1,
+                isEnumerable ? CountElements(node) : 1,
                 node.SyntaxTree.FilePath,
                 lineSpan.StartLinePosition.Line + 1,
                 LocationInfo.From(identifierLocation),
-                batchLocation,
-                ReadInitializers(body, elementName ?? string.Empty, cancellationToken),
-                EquatableArray<DiagnosticInfo>.Empty);
+                ReadInitializers(node, elementName ?? string.Empty));
         }
 
         public static SignatureFileModel ParseSignatureFile(string path, string? text)
@@ -410,12 +450,11 @@ namespace Warmup.Generator
         private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
             => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax ret ? ret.Expression : null;
 
-        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, string sampleElementName, CancellationToken cancellationToken)
+        private static EquatableArray<InitializerInfo> ReadInitializers(SyntaxNode member, string sampleElementName)
         {
             var result = new List<InitializerInfo>();
             foreach (BaseObjectCreationExpressionSyntax creation in member.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 if (creation.Initializer is not { } initializer || !initializer.IsKind(SyntaxKind.ObjectInitializerExpression))
                 {
                     continue;
