@@ -9,7 +9,7 @@ using Warmup.Generator;
 // Generator cost for 1, 100 and 1000 samples across 10 models, and the cost of an unrelated edit, measured in this
 // process against (a) compiling the same program without the generator (its output added as plain source) and
 // (b) a floor generator that only runs ForAttributeWithMetadataName over the same attributes with a trivial transform.
-// Run: WARMUP_ARTIFACTS=/tmp/artifacts-generator dotnet run -c Release --project bench/Warmup.Bench.Generator [-- --quick]
+// Run: WARMUP_ARTIFACTS=/tmp/artifacts-generator dotnet run -c Release --project bench/Warmup.Bench.Generator [-- --quick] [--only-1000] [--edits-only]
 int repeats = args.Contains("--quick") ? 3 : 7;
 int[] sampleCounts = args.Contains("--only-1000") ? [1000] : [1, 100, 1000];
 bool editsOnly = args.Contains("--edits-only");
