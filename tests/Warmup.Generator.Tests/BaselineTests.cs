@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace Warmup.Generator.Tests;
@@ -23,7 +22,7 @@ public class BaselineTests
         Assert.Equal("", string.Join("\n", result.Output.GetDiagnostics().Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning
             && !(d.Id == "CS1591" && d.Location.SourceTree?.FilePath.StartsWith("/src/Samples", StringComparison.Ordinal) == true))));
 
-        string directory = Path.Combine(SourceDirectory(), "Baselines", name);
+        string directory = Path.Combine(GeneratorHarness.SourceDirectory, "Baselines", name);
         bool update = Environment.GetEnvironmentVariable("WARMUP_UPDATE_BASELINES") == "1";
         var generated = result.RunResult.GeneratedSources
             .Where(s => s.HintName != "Microsoft.CodeAnalysis.EmbeddedAttribute.cs")
@@ -65,5 +64,4 @@ public class BaselineTests
         }
     }
 
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

@@ -199,7 +199,7 @@ public class DiagnosticTests
     [Fact]
     public void Every_diagnostic_has_a_documented_section_and_a_release_entry()
     {
-        string root = Path.GetFullPath(Path.Combine(SourceDirectory(), "..", ".."));
+        string root = Path.GetFullPath(Path.Combine(GeneratorHarness.SourceDirectory, "..", ".."));
         string docs = File.ReadAllText(Path.Combine(root, "docs", "diagnostics.md"));
         string releases = File.ReadAllText(Path.Combine(root, "src", "Generator", "AnalyzerReleases.Unshipped.md"));
         string[] ids = releases.Split('\n').Where(l => l.StartsWith("WARMUP", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToArray();
@@ -215,7 +215,6 @@ public class DiagnosticTests
 
     private static DiagnosticSeverity Severity(string id) => id == "WARMUP0016" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error;
 
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 
     private sealed class UnreadableText(string path) : AdditionalText
     {

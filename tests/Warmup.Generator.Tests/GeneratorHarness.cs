@@ -51,6 +51,12 @@ internal static class GeneratorHarness
 
     public static AdditionalText Signature(string path, string text) => new InMemoryText(path, text);
 
+    /// <summary>This project's source folder, recorded at build time (CI builds path-map [CallerFilePath]).</summary>
+    public static string SourceDirectory { get; } = typeof(GeneratorHarness).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "WarmupTestsSourceDirectory").Value!;
+
     internal sealed record Result(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
     {
         public GeneratorRunResult RunResult => Driver.GetRunResult().Results.Single();
