@@ -209,7 +209,7 @@ public static class WarmupMeasurement
             }
 
             // The replay's own code path (reading, parsing, mapping) is JIT-compiled here by a dry run: nothing runs on the session.
-            await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay.With(null, null).WithIterations(0), cancellationToken).ConfigureAwait(false);
+            await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay.With(iterations: 0, silent: true), cancellationToken).ConfigureAwait(false);
         }
 
         // Phases 1 and 2, repeated with fresh sessions; each figure is the median over the repeats.

@@ -21,10 +21,10 @@ public enum WarmupFailurePolicy
 public sealed class WarmupReplayOptions
 {
     /// <summary>
-    /// The default number of runs per record: 2. ONNX Runtime plans memory per input shape (memory patterns) and only
-    /// reuses the plan from the third run of a shape on: the first run of a new shape costs ~3× the steady state and
-    /// the second still ~2.5× on CPU, so one run (TF Serving's default) leaves the first real request slow. Two runs
-    /// make the first real request of every warmed shape run at steady-state speed (see docs/performance-runtime.md).
+    /// The default number of runs per record: 2. ONNX Runtime (memory patterns on, the default) plans memory on the first
+    /// run of a new input shape and uses the plan from the second on, and the CUDA provider's graphs need two regular
+    /// runs before capture; TF Serving's default of one run leaves that second step to the first real request. The extra
+    /// run costs one steady-state inference per record. Measured figures: docs/performance-runtime.md.
     /// </summary>
     public const int DefaultIterations = 2;
 
@@ -74,25 +74,11 @@ public sealed class WarmupReplayOptions
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 
-    internal WarmupReplayOptions WithIterations(int iterations) => new()
-    {
-        ModelName = ModelName,
-        Iterations = iterations,
-        Threads = Threads,
-        MaxRecords = MaxRecords,
-        FailurePolicy = FailurePolicy,
-        RecordTimeout = RecordTimeout,
-        InputNameMap = InputNameMap,
-        AllowSessionRunFeeds = AllowSessionRunFeeds,
-        UseIoBinding = UseIoBinding,
-        TensorLimits = TensorLimits,
-        Logger = null,
-    };
-
-    internal WarmupReplayOptions With(string? modelName, ILogger? logger) => new()
+    /// <summary>A copy with the model name, logger and iterations replaced where given.</summary>
+    internal WarmupReplayOptions With(string? modelName = null, ILogger? logger = null, int? iterations = null, bool silent = false) => new()
     {
         ModelName = modelName ?? ModelName,
-        Iterations = Iterations,
+        Iterations = iterations ?? Iterations,
         Threads = Threads,
         MaxRecords = MaxRecords,
         FailurePolicy = FailurePolicy,
@@ -101,7 +87,7 @@ public sealed class WarmupReplayOptions
         AllowSessionRunFeeds = AllowSessionRunFeeds,
         UseIoBinding = UseIoBinding,
         TensorLimits = TensorLimits,
-        Logger = logger ?? Logger,
+        Logger = silent ? null : logger ?? Logger,
     };
 
     internal void Validate()
