@@ -161,6 +161,15 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public async Task Generic_model_class_is_rejected()
+    {
+        var test = new WarmupGeneratorTest(Usings + """[WarmupModel("half_plus_two")] public partial class {|#0:Model|}<T> { }""", HalfPlusTwo);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0018", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("A [WarmupModel] class and the types containing it cannot be generic: samples are read from one closed type"));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Invalid_signature_file_points_at_the_file_and_line()
     {
         var test = new WarmupGeneratorTest(
