@@ -19,6 +19,8 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
     private readonly object _gate = new();
     private Process? _host;
     private bool _canceled;
+    private int _modelsReported;
+    private bool _noManifest;
 
     /// <summary>The models: item spec = the model's full path; metadata <c>ModelName</c>, <c>ModelVersion</c>, <c>Source</c>.</summary>
     [Required]
@@ -289,6 +291,16 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
                 return;
             }
 
+            if (process.ExitCode == 0 && !_noManifest && _modelsReported < models.Count)
+            {
+                // Every model ends in a written/unchanged file or a no-samples warning; anything else means the host
+                // stopped early (for example a sample called Environment.Exit).
+                Log.LogError(null, BuildCodes.HostFailed, null, AssemblyPath, 0, 0, 0, 0,
+                    "the Warmup build host exited after reporting {0} of {1} models; a sample may have ended the process (Environment.Exit). {2}",
+                    _modelsReported, models.Count, tail.Length > 0 ? "Its output: " + tail : string.Empty);
+                return;
+            }
+
             if (process.ExitCode != 0)
             {
                 Log.LogError(null, BuildCodes.HostFailed, null, AssemblyPath, 0, 0, 0, 0,
@@ -357,12 +369,15 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
                 Log.LogError(null, hostEvent.Code, null, hostEvent.File ?? AssemblyPath, hostEvent.Line, 0, 0, 0, "{0}", hostEvent.Message);
                 return true;
             case HostEventKind.Warning:
+                _modelsReported += hostEvent.Code == BuildCodes.NoSamples ? 1 : 0;
+                _noManifest |= hostEvent.Code == BuildCodes.NoManifest;
                 Log.LogWarning(null, hostEvent.Code, null, hostEvent.File ?? AssemblyPath, hostEvent.Line, 0, 0, 0, "{0}", hostEvent.Message);
                 return false;
             case HostEventKind.Info:
                 Log.LogMessage(MessageImportance.Normal, "Warmup: {0}", hostEvent.Message);
                 return false;
             default:
+                _modelsReported++;
                 var changed = hostEvent.Kind == HostEventKind.Wrote;
                 Log.LogMessage(changed ? MessageImportance.High : MessageImportance.Normal, "Warmup: {0} {1} records for model '{2}' -> {3}",
                     changed ? "wrote" : "kept (unchanged)", hostEvent.Records, hostEvent.Model, hostEvent.Path);

@@ -128,6 +128,19 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     }
 
     [Fact]
+    public void Host_that_exits_before_reporting_every_model_is_WARMUPB014()
+    {
+        var task = Task(Model(TestModels.HalfPlusTwo().Save(Path.Combine(_dir, "hp.onnx")), "hp"));
+        task.DotNetHost = Script("exit 0");
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal("WARMUPB014", error.Code);
+        Assert.Contains("0 of 1 models", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Hanging_host_is_killed_after_the_timeout_with_WARMUPB015()
     {
         var task = Task(Model(TestModels.HalfPlusTwo().Save(Path.Combine(_dir, "hp.onnx")), "hp"));
