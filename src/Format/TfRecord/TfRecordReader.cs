@@ -111,7 +111,7 @@ public sealed class TfRecordReader : IDisposable
 
     /// <summary>
     /// Reads the next record and parses it with <paramref name="parse"/> while its payload streams in, synchronously; false
-    /// at a clean end of file. <see cref="Current"/> is not set. Framing errors and CRCs are reported exactly as by
+    /// at a clean end of file. <see cref="Current"/> is cleared, not set. Framing errors and CRCs are reported exactly as by
     /// <see cref="MoveNext"/>: a data CRC mismatch wins over whatever the parser made of the corrupt bytes.
     /// </summary>
     /// <remarks>
@@ -172,9 +172,8 @@ public sealed class TfRecordReader : IDisposable
             got += await ReadAtMost(_footer, sync, cancellationToken).ConfigureAwait(false);
         }
 
-        var payload = _buffer.AsMemory(0, Math.Min(h.Size, _buffer.Length));
-        VerifyFooter(h, got, _options.VerifyDataCrc && got >= h.Size ? MaskedCrc32C.Compute(payload.Span) : 0);
-        Current = new TfRecordEntry(h.Index, h.Offset, payload);
+        VerifyFooter(h, got, _options.VerifyDataCrc && got >= h.Size ? MaskedCrc32C.Compute(_buffer.AsSpan(0, h.Size)) : 0);
+        Current = new TfRecordEntry(h.Index, h.Offset, _buffer.AsMemory(0, h.Size));
         return true;
     }
 
