@@ -111,12 +111,20 @@ try
 }
 finally
 {
-    try
+    // The temp folder and the run's packages in the global package folder.
+    var packagesFolder = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    foreach (var folder in new[] { root, Path.Combine(packagesFolder, "warmup", version), Path.Combine(packagesFolder, "warmup.format", version) })
     {
-        Directory.Delete(root, recursive: true);
-    }
-    catch (IOException)
-    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }
 

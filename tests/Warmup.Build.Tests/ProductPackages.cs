@@ -25,6 +25,7 @@ internal static class ProductPackages
 
     private static async Task<Packed> PackAsync()
     {
+        RemoveStalePackages();
         var root = Directory.CreateTempSubdirectory("warmup-e2e-").FullName;
         var feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
         var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(100000):D5}";
@@ -44,30 +45,57 @@ internal static class ProductPackages
 
     private static void Cleanup(string root, string version)
     {
-        try
+        var folders = new List<string> { root };
+        folders.AddRange(new[] { "warmup", "warmup.format" }.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id, version)));
+        folders.AddRange(ModelPackages.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id)));
+        foreach (var folder in folders)
         {
-            Directory.Delete(root, recursive: true);
-            foreach (var id in new[] { "warmup", "warmup.format" })
+            try
             {
-                var cached = Path.Combine(DotNet.GlobalPackagesFolder, id, version);
-                if (Directory.Exists(cached))
+                if (Directory.Exists(folder))
                 {
-                    Directory.Delete(cached, recursive: true);
+                    Directory.Delete(folder, recursive: true);
                 }
             }
-
-            foreach (var id in ModelPackages)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                var cached = Path.Combine(DotNet.GlobalPackagesFolder, id);
-                if (Directory.Exists(cached))
-                {
-                    Directory.Delete(cached, recursive: true);
-                }
+                // Best effort: what is left behind is removed by a later run (RemoveStalePackages).
             }
         }
-        catch (IOException)
+    }
+
+    /// <summary>
+    /// The test host may be ended before ProcessExit runs: packages earlier runs left in the global package folder
+    /// (more than an hour old, so no run still uses them) are removed here.
+    /// </summary>
+    private static void RemoveStalePackages()
+    {
+        var cutoff = DateTime.UtcNow.AddHours(-1);
+        var folders = new List<string>();
+        foreach (var id in new[] { "warmup", "warmup.format" })
         {
-            // Best effort: a temp folder left behind is harmless.
+            var root = Path.Combine(DotNet.GlobalPackagesFolder, id);
+            if (Directory.Exists(root))
+            {
+                folders.AddRange(Directory.GetDirectories(root, "*-e2e.*"));
+            }
+        }
+
+        if (Directory.Exists(DotNet.GlobalPackagesFolder))
+        {
+            folders.AddRange(Directory.GetDirectories(DotNet.GlobalPackagesFolder, "modelproject.*"));
+        }
+
+        foreach (var folder in folders.Where(f => Directory.GetLastWriteTimeUtc(f) < cutoff))
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another run may hold it; the next run tries again.
+            }
         }
     }
 }
