@@ -309,7 +309,10 @@ public static class OnnxWarmup
             var logType = TfServing.LogTypeName(log.LogTypeCase);
             try
             {
-                var result = await Task.Run(() => Process(index, offset, log, logType), _stop.Token).ConfigureAwait(false);
+                // A dedicated thread per record in flight: ONNX Runtime's Run blocks, and a warmup must not starve the
+                // host's thread pool (nor the timers and continuations that cancel it).
+                var result = await Task.Factory.StartNew(() => Process(index, offset, log, logType), _stop.Token,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 Add(result);
                 WarmupTelemetry.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
             }
@@ -364,12 +367,14 @@ public static class OnnxWarmup
 
                 // ONNX Runtime checks the terminate flag between kernels, so a run in flight stops promptly.
                 using var registration = recordStop.Token.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+                var recordStarted = Stopwatch.GetTimestamp();
                 for (var i = 0; i < iterations; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
                     foreach (var run in prepared.Runs)
                     {
-                        if (recordStop.IsCancellationRequested)
+                        // The elapsed-time check does not depend on the timer firing (a starved thread pool delays it).
+                        if (recordStop.IsCancellationRequested || TimedOut(recordStarted))
                         {
                             throw Stopped(index, offset);
                         }
@@ -408,6 +413,9 @@ public static class OnnxWarmup
                 };
             }
         }
+
+        private bool TimedOut(long recordStarted) =>
+            _options.RecordTimeout is { } timeout && timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(recordStarted) > timeout;
 
         private Exception Stopped(long index, long offset) =>
             _stop.IsCancellationRequested

@@ -8,6 +8,7 @@ using Warmup.Testing;
 
 namespace Warmup.Runtime.Tests;
 
+[Collection(TimingCollection.Name)]
 public sealed class ReplayTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -179,9 +180,12 @@ public sealed class ReplayTests : IDisposable
         var logs = Enumerable.Range(0, 20).Select(_ => Records.Predict(("x", Records.Floats(1, 3, 384, 384)))).ToArray();
         using var cts = new CancellationTokenSource();
         var replay = OnnxWarmup.RunAsync(session, Records.Stream(logs), new WarmupReplayOptions { Iterations = 5 }, cts.Token);
-        await Task.Delay(300);
+        // A blocking wait: an awaited delay's continuation can queue behind the replay's blocked thread-pool thread
+        // on a busy 2-core machine, which would measure the scheduler instead of the cancellation.
+        Thread.Sleep(300);
+        Assert.False(replay.IsCompleted);
         var stopwatch = Stopwatch.StartNew();
-        await cts.CancelAsync();
+        cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => replay);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {stopwatch.Elapsed}");
     }

@@ -114,3 +114,13 @@ public sealed class CapturingLogger : ILogger, ILoggerProvider
     {
     }
 }
+
+/// <summary>
+/// Tests that assert wall-clock bounds (cancellation within a second, timeouts, shutdown) run alone, after the parallel
+/// ones: on a 2-core machine, other test classes' inference would otherwise be what they measure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "Timing";
+}
