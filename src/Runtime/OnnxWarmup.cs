@@ -180,11 +180,10 @@ public static class OnnxWarmup
         private readonly string _model;
         private readonly WarmupReplayOptions _options;
         private readonly ILogger _logger;
-        private readonly CancellationToken _cancellationToken;
         private readonly CancellationTokenSource _stop;
-        private readonly SemaphoreSlim _gate;
         private readonly List<WarmupRecordResult> _results = [];
         private int _runs;
+        private bool _endOfFile;
 
         public Replay(IReadOnlyDictionary<string, InferenceSession> sessions, string source, string model, WarmupReplayOptions options, ILogger logger,
             CancellationToken cancellationToken)
@@ -194,9 +193,7 @@ public static class OnnxWarmup
             _model = model;
             _options = options;
             _logger = logger;
-            _cancellationToken = cancellationToken;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _gate = new SemaphoreSlim(options.Threads);
         }
 
         public WarmupReplayException? Failure { get; private set; }
@@ -216,103 +213,86 @@ public static class OnnxWarmup
             }
         }
 
+        // TF Serving's design: num_model_warmup_threads workers sharing one reader. The workers are dedicated threads,
+        // created once per replay: ONNX Runtime's Run blocks, and a warmup must not starve the host's thread pool (nor
+        // the timers and continuations that cancel it). Each worker holds one record at a time.
         public async Task RunAsync(Stream stream)
         {
-            var running = new List<Task>();
             using var reader = new TfRecordReader(stream, _source, leaveOpen: true);
-            try
+            var workers = new Task[_options.Threads];
+            for (var i = 0; i < workers.Length; i++)
             {
-                while (true)
+                workers[i] = Task.Factory.StartNew(() => Work(reader), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        private void Work(TfRecordReader reader)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                long index, offset;
+                PredictionLog? log;
+                lock (reader)
                 {
-                    await _gate.WaitAsync(_stop.Token).ConfigureAwait(false);
-                    var handedOver = false;
+                    if (_stop.IsCancellationRequested || _endOfFile)
+                    {
+                        return;
+                    }
+
                     try
                     {
-                        TfRecordEntry entry;
-                        try
+                        if (!reader.MoveNext())
                         {
-                            if (!await reader.MoveNextAsync(_stop.Token).ConfigureAwait(false))
-                            {
-                                break;
-                            }
-
-                            entry = reader.Current;
-                        }
-                        catch (WarmupFormatException ex)
-                        {
-                            // Corrupt framing ends the file: nothing after it can be located.
-                            FileFailed(WarmupReplayException.FromFormat(ex.WithLocation(_source, null, null)));
-                            break;
-                        }
-
-                        if (_options.MaxRecords is { } max && entry.Index >= max)
-                        {
-                            FileFailed(new WarmupReplayException(WarmupFailureKind.TooManyRecords,
-                                $"Number of warmup records exceeds the maximum ({max}). TF Serving fails the load above {TfServing.MaxRecords}; remove records.",
-                                _source, entry.Index, entry.Offset));
-                            break;
-                        }
-
-                        PredictionLog log;
-                        try
-                        {
-                            log = WarmupFile.ParseRecord(entry.Data.Span, entry.Index, entry.Offset, _source);
-                        }
-                        catch (WarmupFormatException ex)
-                        {
-                            RecordFailed(entry.Index, entry.Offset, "unknown", WarmupReplayException.FromFormat(ex));
-                            if (Failure is not null)
-                            {
-                                break;
-                            }
-
-                            continue;
-                        }
-
-                        var task = ProcessAsync(entry.Index, entry.Offset, log);
-                        handedOver = true;
-                        if (_options.Threads == 1)
-                        {
-                            await task.ConfigureAwait(false);
-                        }
-                        else
-                        {
-                            running.Add(task);
-                        }
-
-                        if (Failure is not null)
-                        {
-                            break;
+                            _endOfFile = true;
+                            return;
                         }
                     }
-                    finally
+                    catch (WarmupFormatException ex)
                     {
-                        if (!handedOver)
-                        {
-                            _gate.Release();
-                        }
+                        // Corrupt framing ends the file: nothing after it can be located.
+                        _endOfFile = true;
+                        FileFailed(WarmupReplayException.FromFormat(ex.WithLocation(_source, null, null)));
+                        return;
+                    }
+
+                    var entry = reader.Current;
+                    (index, offset) = (entry.Index, entry.Offset);
+                    if (_options.MaxRecords is { } max && index >= max)
+                    {
+                        _endOfFile = true;
+                        FileFailed(new WarmupReplayException(WarmupFailureKind.TooManyRecords,
+                            $"Number of warmup records exceeds the maximum ({max}). TF Serving fails the load above {TfServing.MaxRecords}; remove records.",
+                            _source, index, offset));
+                        return;
+                    }
+
+                    try
+                    {
+                        // Parsed under the lock: the entry's bytes belong to the reader until its next MoveNext.
+                        log = WarmupFile.ParseRecord(entry.Data.Span, index, offset, _source);
+                    }
+                    catch (WarmupFormatException ex)
+                    {
+                        log = null;
+                        RecordFailed(index, offset, "unknown", WarmupReplayException.FromFormat(ex));
                     }
                 }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                // A failure under FailLoad or the caller's token stopped the replay; both are reported by the caller.
-            }
-            finally
-            {
-                await Task.WhenAll(running).ConfigureAwait(false);
+
+                if (log is not null)
+                {
+                    ProcessOne(index, offset, log);
+                }
             }
         }
 
-        private async Task ProcessAsync(long index, long offset, PredictionLog log)
+        private void ProcessOne(long index, long offset, PredictionLog log)
         {
             var logType = TfServing.LogTypeName(log.LogTypeCase);
             try
             {
-                // A dedicated thread per record in flight: ONNX Runtime's Run blocks, and a warmup must not starve the
-                // host's thread pool (nor the timers and continuations that cancel it).
-                var result = await Task.Factory.StartNew(() => Process(index, offset, log, logType), _stop.Token,
-                    TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                var result = Process(index, offset, log, logType);
                 Add(result);
                 WarmupTelemetry.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
             }
@@ -323,10 +303,6 @@ public static class OnnxWarmup
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 // Stopped by a sibling's failure or by the caller.
-            }
-            finally
-            {
-                _gate.Release();
             }
         }
 
@@ -468,7 +444,6 @@ public static class OnnxWarmup
         public void Dispose()
         {
             _stop.Dispose();
-            _gate.Dispose();
         }
     }
 }
