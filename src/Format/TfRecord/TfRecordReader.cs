@@ -37,7 +37,8 @@ public sealed class TfRecordReaderOptions
 internal delegate T PayloadParser<out T>(ReadOnlySequence<byte> payload, long index, long offset);
 
 /// <summary>
-/// Streaming TFRecord reader. It never buffers the whole file: it holds one record at a time in one reused buffer,
+/// Streaming TFRecord reader. It never buffers the whole file: it holds one record (or one streaming window) at a time in
+/// one reused, pooled buffer,
 /// verifies both CRCs, checks every length field against what is left of the stream before allocating, and reports
 /// each record's index and byte offset. Any malformed input raises <see cref="WarmupFormatException"/>.
 /// </summary>
@@ -52,9 +53,12 @@ public sealed class TfRecordReader : IDisposable
     private readonly byte[] _header = new byte[TfRecordWriter.HeaderBytes];
     private readonly byte[] _footer = new byte[TfRecordWriter.FooterBytes];
 
-    // One buffer, reused for every record and grown to the exact size of the largest one so far: peak memory while
-    // reading stays at the largest record (plus its parsed form), rather than the next power of two a pool would round to.
+    // One buffer, reused for every record and grown as needed. Up to 64 KiB it is rented from the shared pool
+    // (streaming windows and small records: no allocation per reader, rounding wastes at most 64 KiB); above, it is
+    // allocated at the exact size, so peak memory stays at the largest record rather than the next power of two.
+    private const int PooledBufferLimit = 1 << 16;
     private byte[] _buffer = [];
+    private bool _bufferRented;
     private long _position;
     private long _nextIndex;
 
@@ -101,7 +105,7 @@ public sealed class TfRecordReader : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _buffer = [];
+        ReleaseBuffer();
         Current = default;
         if (!_leaveOpen)
         {
@@ -316,9 +320,23 @@ public sealed class TfRecordReader : IDisposable
             return;
         }
 
-        var bigger = GC.AllocateUninitializedArray<byte>(size);
+        var rent = size <= PooledBufferLimit;
+        var bigger = rent ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
         _buffer.AsSpan(0, preserve).CopyTo(bigger);
+        ReleaseBuffer();
         _buffer = bigger;
+        _bufferRented = rent;
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_bufferRented)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = [];
+        _bufferRented = false;
     }
 
     // What is left of a seekable stream (the bound every length field is checked against), or null for a pipe.
