@@ -85,7 +85,7 @@ internal sealed class Consumer
         File.WriteAllText(Path.Combine(ProjectDirectory, "Samples.cs"),
             File.ReadAllText(Path.Combine(Templates, "ModelProject", "Samples.cs")).Replace("__SAMPLES__", samples, StringComparison.Ordinal));
 
-    public Task<DotNet.Result> RunAsync(params string[] args) => DotNet.RunAsync(ProjectDirectory, null, args);
+    public Task<DotnetCli.Result> RunAsync(params string[] args) => DotNet.RunAsync(ProjectDirectory, null, args);
 
-    public Task<DotNet.Result> RunInAsync(string folder, params string[] args) => DotNet.RunAsync(Path.Combine(Root, folder), null, args);
+    public Task<DotnetCli.Result> RunInAsync(string folder, params string[] args) => DotNet.RunAsync(Path.Combine(Root, folder), null, args);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Warmup.Testing;
 using Xunit;
 
@@ -100,63 +98,11 @@ internal static class ProductPackages
     }
 }
 
-/// <summary>Runs the dotnet CLI as a user would, isolated from the test host's MSBuild environment.</summary>
+/// <summary>The shared dotnet CLI runner, with node reuse off for every build the end-to-end tests start.</summary>
 internal static class DotNet
 {
-    public static string GlobalPackagesFolder =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    public static string GlobalPackagesFolder => DotnetCli.GlobalPackagesFolder;
 
-    public sealed record Result(int ExitCode, string Output);
-
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.ArgumentList.Add("-nodeReuse:false");
-        // The test host runs under MSBuild/vstest: none of their settings may leak into the builds under test.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
-                     || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || k == "WARMUP_ARTIFACTS").ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within 5 minutes.");
-        }
-
-        output.Append(await stdout).Append(await stderr);
-        return new Result(process.ExitCode, output.ToString());
-    }
+    public static Task<DotnetCli.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        DotnetCli.RunAsync(workingDirectory, environment, TimeSpan.FromMinutes(5), [.. args, "-nodeReuse:false"]);
 }

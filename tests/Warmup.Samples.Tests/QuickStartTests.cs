@@ -8,16 +8,16 @@ using Warmup.Testing;
 namespace Warmup.Samples.Tests;
 
 /// <summary>Runs README's main command once; the samples tests share its local feed.</summary>
-public sealed class QuickStartFixture
+public sealed class QuickStartFixture : IAsyncLifetime
 {
-    public QuickStartFixture()
-    {
-        (ExitCode, Output) = DotnetProcess.Run(RepoPaths.Root, TimeSpan.FromMinutes(20), "run", "--project", "samples/QuickStart");
-    }
+    public int ExitCode { get; private set; }
 
-    public int ExitCode { get; }
+    public string Output { get; private set; } = string.Empty;
 
-    public string Output { get; }
+    public async Task InitializeAsync() =>
+        (ExitCode, Output) = await DotnetCli.RunAsync(RepoPaths.Root, null, TimeSpan.FromMinutes(20), "run", "--project", "samples/QuickStart");
+
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
 public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixture<QuickStartFixture>
@@ -64,9 +64,9 @@ public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixtur
         Assert.True(quickStart.ExitCode == 0, quickStart.Output);
         var root = RepoPaths.Root;
         var feed = Path.Combine(root, "artifacts", "feed");
-        var pack = DotnetProcess.Run(root, TimeSpan.FromMinutes(5), "pack", "samples/HalfPlusTwo", "-o", feed, "-nologo");
+        var pack = await DotnetCli.RunAsync(root, null, TimeSpan.FromMinutes(5), "pack", "samples/HalfPlusTwo", "-o", feed, "-nologo");
         Assert.True(pack.ExitCode == 0, pack.Output);
-        var build = DotnetProcess.Run(root, TimeSpan.FromMinutes(5), "build", "samples/WebHost", "-nologo");
+        var build = await DotnetCli.RunAsync(root, null, TimeSpan.FromMinutes(5), "build", "samples/WebHost", "-nologo");
         Assert.True(build.ExitCode == 0, build.Output);
 
         var host = Path.Combine(root, "samples", "WebHost", "bin", "Debug", "net10.0");
@@ -74,7 +74,7 @@ public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixtur
             "the model package's buildTransitive props must copy the model and its warmup file into the host's output");
 
         var port = FreePort();
-        using var process = DotnetProcess.Start(host, Path.Combine(host, "WebHost.dll"), "--urls", $"http://127.0.0.1:{port}");
+        using var process = DotnetCli.Start(host, null, Path.Combine(host, "WebHost.dll"), "--urls", $"http://127.0.0.1:{port}");
         var log = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
