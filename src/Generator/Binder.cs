@@ -18,7 +18,7 @@ namespace Warmup.Generator
 
         private static readonly string[] InputsMembers = { "SignatureName", "ToPredictRequest", "ToClassificationRequest", "ToRegressionRequest", "ToMultiInferenceRequest", "ToPredictionLog", "Examples", "Context", "Signatures", "GetType", "ToString", "Equals", "GetHashCode", "MemberwiseClone", "Finalize" };
 
-        public static ModelResult Bind(ModelDeclaration model, ImmutableArray<SampleDeclaration> allSamples, ImmutableArray<SignatureFileModel> files, string projectDirectory)
+        public static ModelResult Bind(ModelDeclaration model, ImmutableArray<SignatureFileModel> files, string projectDirectory)
         {
             var diagnostics = new List<DiagnosticInfo>(model.Diagnostics);
             if (!model.IsPartial)
@@ -59,13 +59,8 @@ namespace Warmup.Generator
             var sampleNames = new HashSet<string>(StringComparer.Ordinal);
             long minimumRecords = 0;
             var typeNames = signatures.ToDictionary(s => s.InputsTypeName, s => s, StringComparer.Ordinal);
-            foreach (SampleDeclaration sample in allSamples)
+            foreach (SampleDeclaration sample in model.Samples)
             {
-                if (sample.ContainingTypeKey != model.Type.Key)
-                {
-                    continue;
-                }
-
                 diagnostics.AddRange(sample.Diagnostics);
                 CheckInitializers(model, sample, signatures, features, hasExamples, diagnostics);
                 if (!sample.IsStatic)
@@ -160,20 +155,20 @@ namespace Warmup.Generator
         }
 
         /// <summary>Checks that span models: duplicate model names, samples outside models, broken signature files.</summary>
-        public static EquatableArray<DiagnosticInfo> CheckAssembly(ImmutableArray<ModelDeclaration> models, ImmutableArray<SampleDeclaration> samples, ImmutableArray<SignatureFileModel> files)
+        public static EquatableArray<DiagnosticInfo> CheckAssembly(ImmutableArray<ModelIdentity> models, ImmutableArray<EquatableArray<DiagnosticInfo>> samplesOutsideModels, ImmutableArray<SignatureFileModel> files)
         {
             var diagnostics = new List<DiagnosticInfo>();
-            var firstByName = new Dictionary<string, ModelDeclaration>(StringComparer.Ordinal);
-            foreach (ModelDeclaration model in models.OrderBy(m => m.Type.FullName, StringComparer.Ordinal))
+            var firstByName = new Dictionary<string, ModelIdentity>(StringComparer.Ordinal);
+            foreach (ModelIdentity model in models.OrderBy(m => m.FullName, StringComparer.Ordinal))
             {
                 if (model.ModelName.Length == 0)
                 {
                     continue;
                 }
 
-                if (firstByName.TryGetValue(model.ModelName, out ModelDeclaration? first))
+                if (firstByName.TryGetValue(model.ModelName, out ModelIdentity? first))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModelName, model.Location, model.ModelName, first.Type.FullName.Replace("global::", string.Empty)));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModelName, model.Location, model.ModelName, first.FullName.Replace("global::", string.Empty)));
                 }
                 else
                 {
@@ -181,13 +176,9 @@ namespace Warmup.Generator
                 }
             }
 
-            var modelTypes = new HashSet<string>(models.Select(m => m.Type.Key), StringComparer.Ordinal);
-            foreach (SampleDeclaration sample in samples)
+            foreach (EquatableArray<DiagnosticInfo> outside in samplesOutsideModels)
             {
-                if (!modelTypes.Contains(sample.ContainingTypeKey))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SampleOutsideModel, sample.Location, sample.MemberName, sample.ContainingTypeKey));
-                }
+                diagnostics.AddRange(outside);
             }
 
             foreach (SignatureFileModel file in files)

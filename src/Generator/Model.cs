@@ -32,6 +32,12 @@ namespace Warmup.Generator
         {
             ImmutableArray<T> a = AsImmutableArray();
             ImmutableArray<T> b = other.AsImmutableArray();
+            if (a == b)
+            {
+                // The same array (e.g. a declaration's cached samples): equal without comparing elements.
+                return true;
+            }
+
             if (a.Length != b.Length)
             {
                 return false;
@@ -136,8 +142,7 @@ namespace Warmup.Generator
         EquatableArray<ContainingTypeInfo> ContainingTypes,
         string Name,
         string Keyword,
-        string FullName,
-        string Key);
+        string FullName);
 
     /// <summary>One tensor input of a signature, with its C# shape.</summary>
     internal sealed record InputModel(
@@ -161,7 +166,10 @@ namespace Warmup.Generator
         EquatableArray<InputModel> Inputs,
         int Line);
 
-    /// <summary>A [WarmupModel] class as declared (before the signature file and samples are matched).</summary>
+    /// <summary>
+    /// A [WarmupModel] class as declared, with the [WarmupSample] members of all its partial declarations in declaration
+    /// order (syntax trees in compilation order), before the signature file is matched.
+    /// </summary>
     internal sealed record ModelDeclaration(
         TypeInfo Type,
         string ModelName,
@@ -170,8 +178,12 @@ namespace Warmup.Generator
         EquatableArray<DeclaredInput> DeclaredInputs,
         EquatableArray<DeclaredSignature> DeclaredSignatures,
         EquatableArray<DeclaredFeature> DeclaredFeatures,
+        EquatableArray<SampleDeclaration> Samples,
         LocationInfo? Location,
         EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>What the assembly-wide checks need of a model (so that editing a sample does not re-run them).</summary>
+    internal sealed record ModelIdentity(string ModelName, string FullName, LocationInfo? Location);
 
     internal sealed record DeclaredInput(string Signature, string Name, string DType, bool UnknownRank, EquatableArray<long> Dims, LocationInfo? Location);
 
@@ -198,9 +210,8 @@ namespace Warmup.Generator
         Method,
     }
 
-    /// <summary>A [WarmupSample] member as declared.</summary>
+    /// <summary>A [WarmupSample] member of a model class as declared.</summary>
     internal sealed record SampleDeclaration(
-        string ContainingTypeKey,
         string MemberName,
         SampleMemberKind Kind,
         bool IsStatic,

@@ -15,9 +15,6 @@ namespace Warmup.Generator
     {
         public static bool IsModelCandidate(SyntaxNode node, CancellationToken cancellationToken) => node is TypeDeclarationSyntax;
 
-        public static bool IsSampleCandidate(SyntaxNode node, CancellationToken cancellationToken)
-            => node is PropertyDeclarationSyntax || node is MethodDeclarationSyntax || node is VariableDeclaratorSyntax;
-
         public static ModelDeclaration ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -63,8 +60,7 @@ namespace Warmup.Generator
                 containing.ToEquatableArray(),
                 node.Identifier.ValueText + TypeParameters(node),
                 Keyword(node),
-                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                TypeKey(node));
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
 
             var inputs = new List<DeclaredInput>();
             var signatures = new List<DeclaredSignature>();
@@ -124,75 +120,13 @@ namespace Warmup.Generator
                 inputs.ToEquatableArray(),
                 signatures.ToEquatableArray(),
                 features.ToEquatableArray(),
+                SampleScanner.ReadModelSamples(type, context.SemanticModel, cancellationToken),
                 location,
                 diagnostics.ToEquatableArray());
         }
 
-        public static SampleDeclaration ParseSample(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        {
-            // Roslyn re-runs this transform for every sample on every edit. Everything but the attribute's values is read
-            // from syntax (binding the not-yet-generated return type would only give an error type, at a cost) and
-            // cached per syntax node: an unchanged member keeps its node across compilations.
-            SyntaxNode node = context.TargetNode;
-            SampleSyntax syntax = SyntaxCache.GetValue(node, static n => ReadSampleSyntax(n));
-
-            var batchSizes = new List<int>();
-            int iterations = 1;
-            // The declaring member's full name by default (contract: WarmupSample.Name).
-            string name = syntax.DefaultName;
-            LocationInfo? batchLocation = null;
-            AttributeData attribute = context.Attributes[0];
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                if (named.Key == "BatchSizes" && named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
-                {
-                    foreach (TypedConstant value in named.Value.Values)
-                    {
-                        batchSizes.Add(value.Value is int i ? i : 0);
-                    }
-                }
-                else if (named.Key == "Iterations" && named.Value.Value is int it)
-                {
-                    iterations = it;
-                }
-                else if (named.Key == "Name" && named.Value.Value is string n && n.Length > 0)
-                {
-                    name = n;
-                }
-            }
-
-            if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax attributeSyntax)
-            {
-                AttributeArgumentSyntax? batchArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "BatchSizes");
-                batchLocation = LocationInfo.From(batchArgument ?? (SyntaxNode)attributeSyntax);
-            }
-
-            return new SampleDeclaration(
-                syntax.ContainingTypeKey,
-                syntax.MemberName,
-                syntax.Kind,
-                syntax.IsStatic,
-                syntax.HasParameters,
-                syntax.ElementName,
-                syntax.IsEnumerable,
-                syntax.ReturnTypeDisplay,
-                batchSizes.ToEquatableArray(),
-                iterations,
-                name,
-                syntax.StaticCount,
-                syntax.FilePath,
-                syntax.Line,
-                syntax.Location,
-                batchLocation,
-                syntax.Initializers,
-                EquatableArray<DiagnosticInfo>.Empty);
-        }
-
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxNode, SampleSyntax> SyntaxCache = new System.Runtime.CompilerServices.ConditionalWeakTable<SyntaxNode, SampleSyntax>();
-
         /// <summary>What a sample member's syntax alone says (a pure function of the node).</summary>
-        private sealed record SampleSyntax(
-            string ContainingTypeKey,
+        internal sealed record SampleSyntax(
             string MemberName,
             string DefaultName,
             SampleMemberKind Kind,
@@ -207,7 +141,7 @@ namespace Warmup.Generator
             LocationInfo? Location,
             EquatableArray<InitializerInfo> Initializers);
 
-        private static SampleSyntax ReadSampleSyntax(SyntaxNode node)
+        internal static SampleSyntax ReadSampleSyntax(SyntaxNode node)
         {
             SampleMemberKind kind;
             TypeSyntax? returnType;
@@ -250,7 +184,6 @@ namespace Warmup.Generator
             Location identifierLocation = identifier.GetLocation();
             FileLinePositionSpan lineSpan = identifierLocation.GetLineSpan();
             return new SampleSyntax(
-                containingType is null ? string.Empty : TypeKey(containingType),
                 memberName,
                 containingType is null ? memberName : containingType.Identifier.ValueText + "." + memberName,
                 kind,

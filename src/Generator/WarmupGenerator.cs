@@ -20,14 +20,14 @@ namespace Warmup.Generator
         /// <summary>Names of the tracked pipeline steps (for incrementality tests).</summary>
         public static class Steps
         {
-            /// <summary>[WarmupModel] classes as declared.</summary>
+            /// <summary>[WarmupModel] classes as declared, each with its [WarmupSample] members.</summary>
             public const string ModelDeclarations = nameof(ModelDeclarations);
 
-            /// <summary>[WarmupSample] members as declared.</summary>
-            public const string SampleDeclarations = nameof(SampleDeclarations);
+            /// <summary>Per type declaration with members named like [WarmupSample]: WARMUP0017 for those outside a model.</summary>
+            public const string SamplesOutsideModels = nameof(SamplesOutsideModels);
 
-            /// <summary>Every sample, collected.</summary>
-            public const string AllSamples = nameof(AllSamples);
+            /// <summary>Every sample outside a model, collected.</summary>
+            public const string AllSamplesOutsideModels = nameof(AllSamplesOutsideModels);
 
             /// <summary>Parsed .warmup-signature files.</summary>
             public const string SignatureFiles = nameof(SignatureFiles);
@@ -35,7 +35,7 @@ namespace Warmup.Generator
             /// <summary>Every signature file, collected.</summary>
             public const string AllSignatureFiles = nameof(AllSignatureFiles);
 
-            /// <summary>Every model declaration, collected.</summary>
+            /// <summary>Every model's name, type and location, collected.</summary>
             public const string AllModels = nameof(AllModels);
 
             /// <summary>The project directory (for relative sample paths).</summary>
@@ -72,33 +72,40 @@ namespace Warmup.Generator
                 post.AddSource(AttributeSource.HintName, SourceText.From(AttributeSource.Text, System.Text.Encoding.UTF8));
             });
 
+            // Roslyn re-runs the transform of every match on every compilation change, so samples are not matched one by one:
+            // each model's transform reads its samples from its declarations' syntax (SampleScanner), O(models) per edit.
             IncrementalValuesProvider<ModelDeclaration> models = context.SyntaxProvider
                 .ForAttributeWithMetadataName(AttributeSource.ModelAttribute, Parser.IsModelCandidate, static (ctx, ct) => Guard.ParseModel(ctx, ct))
                 .WithTrackingName(Steps.ModelDeclarations);
 
-            IncrementalValuesProvider<SampleDeclaration> samples = context.SyntaxProvider
-                .ForAttributeWithMetadataName(AttributeSource.SampleAttribute, Parser.IsSampleCandidate, static (ctx, ct) => Guard.ParseSample(ctx, ct))
-                .WithTrackingName(Steps.SampleDeclarations);
+            // Samples outside any model (WARMUP0017): the per-tree cached predicate matches only type declarations with
+            // members named like [WarmupSample], so the transform runs for model classes and such rare types only.
+            IncrementalValueProvider<ImmutableArray<EquatableArray<DiagnosticInfo>>> samplesOutsideModels = context.SyntaxProvider
+                .CreateSyntaxProvider(SampleScanner.HasSampleNamedMember, static (ctx, ct) => Guard.ReadSamplesOutsideModels(ctx, ct))
+                .WithTrackingName(Steps.SamplesOutsideModels)
+                .Collect()
+                .WithTrackingName(Steps.AllSamplesOutsideModels);
 
             IncrementalValuesProvider<SignatureFileModel> signatureFiles = context.AdditionalTextsProvider
                 .Where(static text => text.Path.EndsWith(SignatureText.FileExtension, StringComparison.OrdinalIgnoreCase))
                 .Select(static (text, ct) => Guard.ParseSignatureFile(text, ct))
                 .WithTrackingName(Steps.SignatureFiles);
 
-            IncrementalValueProvider<ImmutableArray<SampleDeclaration>> allSamples = samples.Collect().WithTrackingName(Steps.AllSamples);
             IncrementalValueProvider<ImmutableArray<SignatureFileModel>> allSignatureFiles = signatureFiles.Collect()
                 .Select(static (files, _) => files.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path)))
                 .WithTrackingName(Steps.AllSignatureFiles);
-            IncrementalValueProvider<ImmutableArray<ModelDeclaration>> allModels = models.Collect().WithTrackingName(Steps.AllModels);
+            IncrementalValueProvider<ImmutableArray<ModelIdentity>> allModels = models
+                .Select(static (model, _) => new ModelIdentity(model.ModelName, model.Type.FullName, model.Location))
+                .Collect()
+                .WithTrackingName(Steps.AllModels);
             IncrementalValueProvider<string> projectDirectory = context.AnalyzerConfigOptionsProvider
                 .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.ProjectDir", out string? dir) && dir is not null ? dir : string.Empty)
                 .WithTrackingName(Steps.ProjectDirectory);
 
             IncrementalValuesProvider<ModelResult> results = models
-                .Combine(allSamples)
                 .Combine(allSignatureFiles)
                 .Combine(projectDirectory)
-                .Select(static (input, ct) => Guard.Bind(input.Left.Left.Left, input.Left.Left.Right, input.Left.Right, input.Right))
+                .Select(static (input, ct) => Guard.Bind(input.Left.Left, input.Left.Right, input.Right))
                 .WithTrackingName(Steps.ModelResults);
 
             // Source pipeline: only the equatable generation model, so a diagnostic-only change regenerates nothing.
@@ -137,7 +144,7 @@ namespace Warmup.Generator
                 .Collect()
                 .WithTrackingName(Steps.ModelDiagnostics);
             IncrementalValueProvider<EquatableArray<DiagnosticInfo>> assemblyDiagnostics = allModels
-                .Combine(allSamples)
+                .Combine(samplesOutsideModels)
                 .Combine(allSignatureFiles)
                 .Select(static (input, _) => Guard.CheckAssembly(input.Left.Left, input.Left.Right, input.Right))
                 .WithTrackingName(Steps.AssemblyDiagnostics);
@@ -214,26 +221,21 @@ namespace Warmup.Generator
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    var type = new TypeInfo(string.Empty, EquatableArray<ContainingTypeInfo>.Empty, context.TargetSymbol.Name, "class", context.TargetSymbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), context.TargetNode is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax declaration ? Parser.TypeKey(declaration) : context.TargetSymbol.Name);
+                    var type = new TypeInfo(string.Empty, EquatableArray<ContainingTypeInfo>.Empty, context.TargetSymbol.Name, "class", context.TargetSymbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
                     DiagnosticInfo error = Internal("reading model class '" + context.TargetSymbol.Name + "'", exception, LocationInfo.From(context.TargetNode.GetLocation()));
-                    return new ModelDeclaration(type, string.Empty, true, false, EquatableArray<DeclaredInput>.Empty, EquatableArray<DeclaredSignature>.Empty, EquatableArray<DeclaredFeature>.Empty, error.Location, new[] { error }.ToEquatableArray());
+                    return new ModelDeclaration(type, string.Empty, true, false, EquatableArray<DeclaredInput>.Empty, EquatableArray<DeclaredSignature>.Empty, EquatableArray<DeclaredFeature>.Empty, EquatableArray<SampleDeclaration>.Empty, error.Location, new[] { error }.ToEquatableArray());
                 }
             }
 
-            public static SampleDeclaration ParseSample(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+            public static EquatableArray<DiagnosticInfo> ReadSamplesOutsideModels(GeneratorSyntaxContext context, CancellationToken cancellationToken)
             {
                 try
                 {
-                    return Parser.ParseSample(context, cancellationToken);
+                    return SampleScanner.ReadSamplesOutsideModels(context, cancellationToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    LocationInfo? location = LocationInfo.From(context.TargetNode.GetLocation());
-                    DiagnosticInfo error = Internal("reading sample '" + context.TargetSymbol.Name + "'", exception, location);
-                    return new SampleDeclaration(
-                        context.TargetNode.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax>() is { } containing ? Parser.TypeKey(containing) : string.Empty,
-                        context.TargetSymbol.Name, SampleMemberKind.Property, true, true, null, false, "?", EquatableArray<int>.Empty, 1,
-                        context.TargetSymbol.Name, -1, string.Empty, 0, location, null, EquatableArray<InitializerInfo>.Empty, new[] { error }.ToEquatableArray());
+                    return new[] { Internal("looking for samples outside model classes", exception, LocationInfo.From(context.Node.GetLocation())) }.ToEquatableArray();
                 }
             }
 
@@ -249,11 +251,11 @@ namespace Warmup.Generator
                 }
             }
 
-            public static ModelResult Bind(ModelDeclaration model, ImmutableArray<SampleDeclaration> samples, ImmutableArray<SignatureFileModel> files, string projectDirectory)
+            public static ModelResult Bind(ModelDeclaration model, ImmutableArray<SignatureFileModel> files, string projectDirectory)
             {
                 try
                 {
-                    return Binder.Bind(model, samples, files, projectDirectory);
+                    return Binder.Bind(model, files, projectDirectory);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -261,11 +263,11 @@ namespace Warmup.Generator
                 }
             }
 
-            public static EquatableArray<DiagnosticInfo> CheckAssembly(ImmutableArray<ModelDeclaration> models, ImmutableArray<SampleDeclaration> samples, ImmutableArray<SignatureFileModel> files)
+            public static EquatableArray<DiagnosticInfo> CheckAssembly(ImmutableArray<ModelIdentity> models, ImmutableArray<EquatableArray<DiagnosticInfo>> samplesOutsideModels, ImmutableArray<SignatureFileModel> files)
             {
                 try
                 {
-                    return Binder.CheckAssembly(models, samples, files);
+                    return Binder.CheckAssembly(models, samplesOutsideModels, files);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

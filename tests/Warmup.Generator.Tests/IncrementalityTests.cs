@@ -49,13 +49,66 @@ public class IncrementalityTests
     private static readonly AdditionalText HalfPlusTwoFile = GeneratorHarness.Signature("/src/obj/warmup/half_plus_two.warmup-signature", Scenarios.HalfPlusTwoSignature);
     private static readonly AdditionalText MultiInputFile = GeneratorHarness.Signature("/src/obj/warmup/multi_input.warmup-signature", Scenarios.MultiInputSignature);
 
+    /// <summary>A second declaration of model A's class, in its own file, without [WarmupModel].</summary>
+    private const string ModelAPart = """
+        using Warmup;
+        namespace Demo;
+        public partial class HalfPlusTwo
+        {
+            [WarmupSample(BatchSizes = new[] { 1 })]
+            public static ServingDefaultInputs Two => new() { X = new float[,] { { 2f } } };
+        }
+        """;
+
     [Fact]
     public void Unrelated_edit_leaves_every_tracked_step_cached_or_unchanged()
     {
         (GeneratorDriver driver, CSharpCompilation compilation) = FirstRun();
         CSharpCompilation edited = Replace(compilation, 2, Unrelated.Replace("=> 1", "=> 2", StringComparison.Ordinal));
+        AssertNothingRegenerated(driver.RunGenerators(edited).GetRunResult().Results.Single());
+    }
+
+    public static TheoryData<int, string> AttributedEdits => new()
+    {
+        // An attributed member in an unrelated class, and a non-sample attributed member in a model class (after its sample).
+        { 2, Unrelated.Replace("public int Value => 1;", "public int Value => 1; [System.Obsolete(\"x\")] public static int Old => 1;", StringComparison.Ordinal) },
+        { 0, ModelA.Replace("{ { 1f } } };", "{ { 1f } } };\n    [System.Obsolete(\"x\")] public static int Helper => 1;", StringComparison.Ordinal) },
+    };
+
+    [Theory]
+    [MemberData(nameof(AttributedEdits))]
+    public void Adding_an_attributed_member_that_is_no_sample_regenerates_nothing(int file, string text)
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = FirstRun();
+        Assert.NotEqual(compilation.SyntaxTrees.ElementAt(file).ToString(), text);
+        AssertNothingRegenerated(driver.RunGenerators(Replace(compilation, file, text)).GetRunResult().Results.Single());
+    }
+
+    [Fact]
+    public void Editing_a_sample_in_another_partial_declaration_regenerates_only_that_model()
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = FirstRun(ModelAPart);
+        GeneratorRunResult before = driver.GetRunResult().Results.Single();
+        Assert.Contains("CreateWarmupLogs(1)", Source(before, "Warmup.Manifest.g.cs"), StringComparison.Ordinal);
+
+        CSharpCompilation edited = Replace(compilation, 3, ModelAPart.Replace("BatchSizes = new[] { 1 }", "BatchSizes = new[] { 1, 2 }", StringComparison.Ordinal));
         GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
+        var units = result.TrackedSteps[WarmupGenerator.Steps.ModelUnits].SelectMany(s => s.Outputs).ToArray();
+        Assert.Equal(IncrementalStepRunReason.Modified, units.Single(u => Describe(u.Value).Contains("half_plus_two", StringComparison.Ordinal)).Reason);
+        Assert.True(IsReused(units.Single(u => Describe(u.Value).Contains("multi_input", StringComparison.Ordinal)).Reason));
+        var modifiedOutputs = result.TrackedOutputSteps.SelectMany(o => o.Value).SelectMany(s => s.Outputs).Where(o => o.Reason == IncrementalStepRunReason.Modified).ToArray();
+        Assert.Single(modifiedOutputs);
+        Assert.Contains("Demo.HalfPlusTwo.Warmup.g.cs", Describe(modifiedOutputs[0].Value), StringComparison.Ordinal);
+        // The first declaration's sample keeps batch size 1; the edited one now has 1 and 2.
+        string generated = Source(result, "Demo.HalfPlusTwo.Warmup.g.cs");
+        Assert.Contains("new int[] { 1 }", generated, StringComparison.Ordinal);
+        Assert.Contains("new int[] { 1, 2 }", generated, StringComparison.Ordinal);
+        Assert.Equal(Source(before, "Demo.MultiInput.Warmup.g.cs"), Source(result, "Demo.MultiInput.Warmup.g.cs"));
+    }
+
+    private static void AssertNothingRegenerated(GeneratorRunResult result)
+    {
         int checkedOutputs = 0;
         foreach (string name in StepNames)
         {
@@ -106,7 +159,7 @@ public class IncrementalityTests
         CSharpCompilation edited = Replace(compilation, 0, ModelA.Replace("{ { 1f } }", "{ { 2f } }", StringComparison.Ordinal));
         GeneratorRunResult result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        var declarations = result.TrackedSteps[WarmupGenerator.Steps.SampleDeclarations].SelectMany(s => s.Outputs).ToArray();
+        var declarations = result.TrackedSteps[WarmupGenerator.Steps.ModelDeclarations].SelectMany(s => s.Outputs).ToArray();
         Assert.Contains(declarations, o => o.Reason == IncrementalStepRunReason.Unchanged || o.Reason == IncrementalStepRunReason.Modified);
         Assert.All(result.TrackedSteps[WarmupGenerator.Steps.ModelUnits].SelectMany(s => s.Outputs), o => Assert.True(IsReused(o.Reason), o.Reason.ToString()));
         Assert.All(result.TrackedOutputSteps.SelectMany(o => o.Value).SelectMany(s => s.Outputs), o => Assert.True(IsReused(o.Reason), o.Reason.ToString()));
@@ -172,9 +225,9 @@ public class IncrementalityTests
         Assert.Contains(typeof(WarmupGenerator).Assembly.GetType("Warmup.Generator.InitializerInfo")!, walker.SeenTypes);
     }
 
-    private static (GeneratorDriver Driver, CSharpCompilation Compilation) FirstRun()
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) FirstRun(params string[] more)
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(ModelA, ModelB, Unrelated);
+        CSharpCompilation compilation = GeneratorHarness.Compile([ModelA, ModelB, Unrelated, .. more]);
         GeneratorDriver driver = GeneratorHarness.CreateDriver(HalfPlusTwoFile, MultiInputFile).RunGenerators(compilation);
         Assert.Empty(driver.GetRunResult().Diagnostics);
         return (driver, compilation);
