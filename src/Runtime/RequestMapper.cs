@@ -10,11 +10,16 @@ using TensorProto = Warmup.Format.Protos.TensorFlow.TensorProto;
 
 namespace Warmup.Runtime;
 
-/// <summary>One session run prepared from a record: native input tensors, already checked against the session.</summary>
+/// <summary>
+/// One session run prepared from a record: input tensors already checked against the session. Numeric inputs are
+/// ONNX Runtime tensors over the record's own (pinned) bytes; <see cref="Dispose"/> releases the tensors, then the pins.
+/// </summary>
 internal sealed class PreparedRun : IDisposable
 {
+    private readonly IDisposable?[] _pins;
+
     public PreparedRun(string signature, InferenceSession session, string[] inputNames, OrtValue[] inputs, string[] outputNames,
-        WarmupTensorShape[] shapes)
+        WarmupTensorShape[] shapes, IDisposable?[]? pins = null)
     {
         Signature = signature;
         Session = session;
@@ -22,6 +27,7 @@ internal sealed class PreparedRun : IDisposable
         Inputs = inputs;
         OutputNames = outputNames;
         Shapes = shapes;
+        _pins = pins ?? [];
     }
 
     public string Signature { get; }
@@ -61,6 +67,11 @@ internal sealed class PreparedRun : IDisposable
         foreach (var value in Inputs)
         {
             value.Dispose();
+        }
+
+        foreach (var pin in _pins)
+        {
+            pin?.Dispose();
         }
     }
 
@@ -386,8 +397,9 @@ internal static class RequestMapper
     {
         try
         {
-            // Raw tensor_content has ONNX's little-endian layout already: checked without decoding, then copied once
-            // into native memory. Typed fields (TF's fill rules), strings and bools (any non-zero byte is true) decode.
+            // Raw tensor_content has ONNX's little-endian layout already: checked without decoding, then fed in place (the
+            // native tensor is created over those bytes). Typed fields (TF's fill rules), strings and bools (any non-zero
+            // byte is true) decode.
             var shape = TensorProtoConverter.Validate(proto, what, options.TensorLimits);
             var dtype = DTypes.Get(proto.Dtype);
             return !proto.TensorContent.IsEmpty && !dtype.IsString && dtype.DataType != DataType.DtBool
@@ -407,7 +419,7 @@ internal static class RequestMapper
     {
         private readonly InferenceSession _session;
         private readonly string _signature;
-        private readonly List<(string Input, OrtValue Value, WarmupTensorShape Shape)> _feeds = [];
+        private readonly List<(string Input, OrtValue Value, WarmupTensorShape Shape, IDisposable? Pin)> _feeds = [];
         private readonly Dictionary<string, (long Size, string Input)> _symbolic = new(StringComparer.Ordinal);
         private bool _built;
 
@@ -426,7 +438,8 @@ internal static class RequestMapper
             }
 
             Check(requestName, input, data);
-            _feeds.Add((input, ToOrtValue(data), new WarmupTensorShape(input, data.DType.Name, data.Shape)));
+            var value = ToOrtValue(data, out var pin);
+            _feeds.Add((input, value, new WarmupTensorShape(input, data.DType.Name, data.Shape), pin));
         }
 
         public PreparedRun Build(string[] outputs)
@@ -443,7 +456,7 @@ internal static class RequestMapper
             var ordered = _session.InputNames.Select(n => _feeds.First(f => f.Input == n)).ToArray();
             _built = true;
             return new PreparedRun(_signature, _session, ordered.Select(f => f.Input).ToArray(), ordered.Select(f => f.Value).ToArray(), outputs,
-                ordered.Select(f => f.Shape).ToArray());
+                ordered.Select(f => f.Shape).ToArray(), ordered.Select(f => f.Pin).ToArray());
         }
 
         public void Dispose()
@@ -453,6 +466,7 @@ internal static class RequestMapper
                 foreach (var feed in _feeds)
                 {
                     feed.Value.Dispose();
+                    feed.Pin?.Dispose();
                 }
             }
         }
@@ -525,43 +539,115 @@ internal static class RequestMapper
             d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : metadata.SymbolicDimensions.Length > i && !string.IsNullOrEmpty(metadata.SymbolicDimensions[i]) ? metadata.SymbolicDimensions[i] : "?")) + "]";
 
-    /// <summary>Copies a checked tensor into a native ONNX Runtime tensor.</summary>
-    internal static OrtValue ToOrtValue(FeedTensor feed)
+    /// <summary>
+    /// Makes an ONNX Runtime tensor of a checked request tensor. A numeric tensor is not copied: the tensor is created over
+    /// its bytes (the record's <c>tensor_content</c>, or the decoded values), which stay pinned until <paramref name="pin"/>
+    /// is disposed, after the tensor. Strings, empty tensors and (never in practice) misaligned bytes are copied into
+    /// native memory, and <paramref name="pin"/> is null.
+    /// </summary>
+    internal static OrtValue ToOrtValue(FeedTensor feed, out IDisposable? pin)
     {
-        if (feed.Data is null)
+        pin = null;
+        var type = (TensorElementType)(int)feed.DType.OnnxType;
+        if (feed.Data is { DType.IsString: true } strings)
         {
-            var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)feed.DType.OnnxType, feed.Shape);
-            feed.Content!.Span.CopyTo(value.GetTensorMutableRawData());
-            return value;
+            return StringTensor((byte[][])strings.Values, feed.Shape);
         }
 
-        var data = feed.Data;
-        var shape = feed.Shape;
-        if (data.DType.IsString)
+        // The dtype table's element types are blittable with ONNX's layouts (bool is one byte of 0/1, Half and BFloat16 are raw bits).
+        if (feed.Data is { } data)
         {
-            var strings = (byte[][])data.Values;
-            var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
-            try
+            var length = checked(data.Values.Length * data.DType.ElementSize);
+            if (length > 0)
             {
-                for (var i = 0; i < strings.Length; i++)
+                var handle = GCHandle.Alloc(data.Values, GCHandleType.Pinned);
+                try
                 {
-                    value.StringTensorSetElementAt((ReadOnlySpan<byte>)strings[i], i);
+                    var value = Wrap(handle.AddrOfPinnedObject(), length, feed, type);
+                    if (value is not null)
+                    {
+                        pin = new PinnedArray(handle);
+                        return value;
+                    }
+                }
+                catch
+                {
+                    handle.Free();
+                    throw;
                 }
 
-                return value;
+                handle.Free();
+            }
+
+            var copy = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, feed.Shape);
+            MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(data.Values), length).CopyTo(copy.GetTensorMutableRawData());
+            return copy;
+        }
+
+        var content = MemoryMarshal.AsMemory(feed.Content!.Memory);
+        if (content.Length > 0)
+        {
+            var handle = content.Pin();
+            try
+            {
+                unsafe
+                {
+                    var value = Wrap((nint)handle.Pointer, content.Length, feed, type);
+                    if (value is not null)
+                    {
+                        pin = handle;
+                        return value;
+                    }
+                }
             }
             catch
             {
-                value.Dispose();
+                handle.Dispose();
                 throw;
             }
+
+            handle.Dispose();
         }
 
-        var tensor = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)data.DType.OnnxType, shape);
-        // The dtype table's element types are blittable with ONNX's layouts (bool is one byte of 0/1, Half and BFloat16 are raw bits).
-        var bytes = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(data.Values), checked(data.Values.Length * data.DType.ElementSize));
-        bytes.CopyTo(tensor.GetTensorMutableRawData());
+        var tensor = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, feed.Shape);
+        content.Span.CopyTo(tensor.GetTensorMutableRawData());
         return tensor;
+    }
+
+    // A tensor over pinned bytes, or null when they are not aligned to the element size.
+    private static OrtValue? Wrap(nint pointer, int length, FeedTensor feed, TensorElementType type) =>
+        pointer % feed.DType.ElementSize == 0 ? OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, feed.Shape, pointer, length) : null;
+
+    private sealed class PinnedArray(GCHandle handle) : IDisposable
+    {
+        private GCHandle _handle = handle;
+
+        public void Dispose()
+        {
+            if (_handle.IsAllocated)
+            {
+                _handle.Free();
+            }
+        }
+    }
+
+    private static OrtValue StringTensor(byte[][] strings, long[] shape)
+    {
+        var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+        try
+        {
+            for (var i = 0; i < strings.Length; i++)
+            {
+                value.StringTensorSetElementAt((ReadOnlySpan<byte>)strings[i], i);
+            }
+
+            return value;
+        }
+        catch
+        {
+            value.Dispose();
+            throw;
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -225,6 +226,29 @@ public sealed class MappingTests : IDisposable
         var bytes = MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(expected.Values), expected.Values.Length * expected.DType.ElementSize);
         Assert.Equal(bytes.ToArray(), outputs[0].GetTensorMutableRawData().ToArray());
         Assert.Equal([3L], outputs[0].GetTensorTypeAndShape().Shape);
+    }
+
+    [Fact]
+    public void Numeric_inputs_are_tensors_over_the_record_bytes_and_misaligned_bytes_are_copied()
+    {
+        using var session = Sessions.Create(TestModels.Identity(OnnxElementType.Float));
+        float[] values = [1.5f, -2f, 3.25f];
+        var aligned = TensorProtoConverter.FromArray(values, 3);
+        var buffer = new byte[13];
+        MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(buffer.AsSpan(1));
+        var misaligned = aligned.Clone();
+        misaligned.TensorContent = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(1, 12));
+
+        foreach (var (tensor, shared) in new[] { (aligned, true), (misaligned, false) })
+        {
+            using var prepared = RequestMapper.Prepare(Records.Predict(("x", tensor)), OnnxWarmup.Single(session), new WarmupReplayOptions());
+            var run = prepared.Runs.Single();
+            var input = run.Inputs[0].GetTensorMutableRawData();
+            Assert.Equal(shared, Unsafe.AreSame(ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(tensor.TensorContent.Span)));
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, run.InputNames, run.Inputs, run.OutputNames);
+            Assert.Equal(values, outputs[0].GetTensorDataAsSpan<float>().ToArray());
+        }
     }
 
     [Fact]
