@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Warmup.Format;
 using Warmup.Format.Protos.Serving;
-using Warmup.Format.TfRecord;
 
 namespace Warmup.Runtime;
 
@@ -49,6 +48,7 @@ public static class OnnxWarmup
         ArgumentNullException.ThrowIfNull(sessionsBySignature);
         ArgumentException.ThrowIfNullOrEmpty(warmupFilePath);
         options ??= new WarmupReplayOptions();
+        options.Profile?.Entered();
         options.Validate();
         if (Directory.Exists(warmupFilePath))
         {
@@ -72,17 +72,23 @@ public static class OnnxWarmup
         FileStream stream;
         try
         {
-            stream = new FileStream(warmupFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            // Read synchronously by the replay's worker threads; the file buffer only serves record headers and CRCs
+            // (payloads are read into the reader's window).
+            stream = new FileStream(warmupFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new WarmupReplayException(WarmupFailureKind.Io, $"cannot open the warmup file ({ex.Message}).", warmupFilePath, innerException: ex);
         }
 
+        WarmupReport report;
         await using (stream.ConfigureAwait(false))
         {
-            return await ReplayAsync(sessionsBySignature, stream, warmupFilePath, options, cancellationToken).ConfigureAwait(false);
+            report = await ReplayAsync(sessionsBySignature, stream, warmupFilePath, options, cancellationToken).ConfigureAwait(false);
         }
+
+        options.Profile?.Returned();
+        return report;
     }
 
     /// <summary>Replays the records of <paramref name="warmupFile"/> on several sessions selected by signature name.</summary>
@@ -215,26 +221,44 @@ public static class OnnxWarmup
 
         // TF Serving's design: num_model_warmup_threads workers sharing one reader. The workers are dedicated threads,
         // created once per replay: ONNX Runtime's Run blocks, and a warmup must not starve the host's thread pool (nor
-        // the timers and continuations that cancel it). Each worker holds one record at a time.
+        // the timers and continuations that cancel it). Each worker holds one record at a time. The shared reader parses
+        // each record as its bytes stream in (Warmup.Format's synchronous reading): a record is never held both raw and parsed.
         public async Task RunAsync(Stream stream)
         {
-            using var reader = new TfRecordReader(stream, _source, leaveOpen: true);
+            // The reader refuses the record after MaxRecords; the replay reports it with TF Serving's message.
+            using var records = WarmupFile.Read(stream, _source, new WarmupReadOptions { MaxRecords = _options.MaxRecords }).GetEnumerator();
             var workers = new Task[_options.Threads];
             for (var i = 0; i < workers.Length; i++)
             {
-                workers[i] = Task.Factory.StartNew(() => Work(reader), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                workers[i] = Task.Factory.StartNew(() => Work(records), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
 
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
 
-        private void Work(TfRecordReader reader)
+        private void Work(IEnumerator<WarmupRecord> records)
+        {
+            var profile = _options.Profile;
+            var worker = profile is null ? default : ReplayProfile.Now();
+            profile?.WorkerStarted(worker);
+            try
+            {
+                Work(records, profile);
+            }
+            finally
+            {
+                profile?.Add(ReplayStage.Worker, worker);
+            }
+        }
+
+        private void Work(IEnumerator<WarmupRecord> records, ReplayProfile? profile)
         {
             while (!_stop.IsCancellationRequested)
             {
                 long index, offset;
                 PredictionLog? log;
-                lock (reader)
+                var read = profile is null ? default : ReplayProfile.Now();
+                lock (records)
                 {
                     if (_stop.IsCancellationRequested || _endOfFile)
                     {
@@ -243,11 +267,29 @@ public static class OnnxWarmup
 
                     try
                     {
-                        if (!reader.MoveNext())
+                        if (!records.MoveNext())
                         {
                             _endOfFile = true;
                             return;
                         }
+
+                        var record = records.Current;
+                        (index, offset, log) = (record.Index, record.Offset, record.Log);
+                    }
+                    catch (WarmupFormatException ex) when (ex.Kind == WarmupErrorKind.TooManyRecords)
+                    {
+                        _endOfFile = true;
+                        FileFailed(new WarmupReplayException(WarmupFailureKind.TooManyRecords,
+                            $"Number of warmup records exceeds the maximum ({_options.MaxRecords}). TF Serving fails the load above {TfServing.MaxRecords}; remove records.",
+                            _source, ex.RecordIndex, ex.ByteOffset));
+                        return;
+                    }
+                    catch (WarmupFormatException ex) when (ex.Kind == WarmupErrorKind.ParseError)
+                    {
+                        // The record's framing and CRC are sound (the reader checks them first and has moved past it): only
+                        // this record fails.
+                        (index, offset, log) = (ex.RecordIndex ?? -1, ex.ByteOffset ?? -1, null);
+                        RecordFailed(index, offset, "unknown", WarmupReplayException.FromFormat(ex));
                     }
                     catch (WarmupFormatException ex)
                     {
@@ -257,27 +299,7 @@ public static class OnnxWarmup
                         return;
                     }
 
-                    var entry = reader.Current;
-                    (index, offset) = (entry.Index, entry.Offset);
-                    if (_options.MaxRecords is { } max && index >= max)
-                    {
-                        _endOfFile = true;
-                        FileFailed(new WarmupReplayException(WarmupFailureKind.TooManyRecords,
-                            $"Number of warmup records exceeds the maximum ({max}). TF Serving fails the load above {TfServing.MaxRecords}; remove records.",
-                            _source, index, offset));
-                        return;
-                    }
-
-                    try
-                    {
-                        // Parsed under the lock: the entry's bytes belong to the reader until its next MoveNext.
-                        log = WarmupFile.ParseRecord(entry.Data.Span, index, offset, _source);
-                    }
-                    catch (WarmupFormatException ex)
-                    {
-                        log = null;
-                        RecordFailed(index, offset, "unknown", WarmupReplayException.FromFormat(ex));
-                    }
+                    profile?.Add(ReplayStage.Read, read);
                 }
 
                 if (log is not null)
@@ -314,6 +336,8 @@ public static class OnnxWarmup
                 return new WarmupRecordResult { Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Skipped };
             }
 
+            var profile = _options.Profile;
+            var map = profile is null ? default : ReplayProfile.Now();
             PreparedRecord prepared;
             try
             {
@@ -330,7 +354,8 @@ public static class OnnxWarmup
                     _source, index, offset, ex);
             }
 
-            using (prepared)
+            profile?.Add(ReplayStage.Map, map);
+            try
             {
                 var iterations = Math.Max(0, _options.Iterations);
                 var latencies = new double[iterations];
@@ -344,6 +369,7 @@ public static class OnnxWarmup
                 // ONNX Runtime checks the terminate flag between kernels, so a run in flight stops promptly.
                 using var registration = recordStop.Token.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
                 var recordStarted = Stopwatch.GetTimestamp();
+                var running = profile is null ? default : ReplayProfile.Now();
                 for (var i = 0; i < iterations; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -377,6 +403,7 @@ public static class OnnxWarmup
                     latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
 
+                profile?.Add(ReplayStage.Run, running);
                 return new WarmupRecordResult
                 {
                     Index = index,
@@ -387,6 +414,12 @@ public static class OnnxWarmup
                     IterationMs = latencies,
                     Status = iterations == 0 ? WarmupRecordStatus.Skipped : WarmupRecordStatus.Ok,
                 };
+            }
+            finally
+            {
+                var free = profile is null ? default : ReplayProfile.Now();
+                prepared.Dispose();
+                profile?.Add(ReplayStage.Map, free);
             }
         }
 

@@ -74,6 +74,9 @@ public sealed class WarmupReplayOptions
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>Times the replay's stages into this profile (benchmarks only); null, the default, times nothing.</summary>
+    internal ReplayProfile? Profile { get; init; }
+
     /// <summary>A copy with the model name, logger and iterations replaced where given.</summary>
     internal WarmupReplayOptions With(string? modelName = null, ILogger? logger = null, int? iterations = null, bool silent = false) => new()
     {
