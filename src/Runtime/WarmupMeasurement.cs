@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Warmup.Format;
+using Warmup.Format.TfRecord;
 
 namespace Warmup.Runtime;
 
@@ -14,7 +16,8 @@ public enum WarmupClock
     Wall,
 
     /// <summary>
-    /// CPU time: runs count the calling thread's CPU time, the warmup replay the process's CPU time. Immune to other
+    /// CPU time: single runs count the calling thread's CPU time; the warmup replay and the runs it absorbs (in file
+    /// order) count the process's CPU time. Immune to other
     /// processes on a busy machine, and faithful only when sessions run on the calling thread (IntraOpNumThreads = 1,
     /// one replay thread). Linux and macOS only.
     /// </summary>
@@ -27,12 +30,15 @@ public sealed class WarmupMeasurementOptions
     /// <summary>Wall time (default) or CPU time.</summary>
     public WarmupClock Clock { get; init; } = WarmupClock.Wall;
 
-    /// <summary>Runs per shape whose median is the steady-state latency; default 20.</summary>
+    /// <summary>
+    /// Runs per shape for each steady-state median: back to back, and in context (each after a replay of the file's last
+    /// record); default 20.
+    /// </summary>
     public int SteadyRuns { get; init; } = 20;
 
     /// <summary>
-    /// How many times the cold and warm phases are repeated, each with fresh sessions; every figure is the median over
-    /// the repeats. Default 1; use 3 or more on a busy machine, where a single first request is at the mercy of the scheduler.
+    /// How many times the cold, in-file-order and warm phases are repeated, each with fresh sessions; every figure is the
+    /// median over the repeats. Default 1; use 3 or more on a busy machine, where a single first request is at the mercy of the scheduler.
     /// </summary>
     public int Repeats { get; init; } = 1;
 
@@ -40,7 +46,11 @@ public sealed class WarmupMeasurementOptions
     public WarmupReplayOptions Replay { get; init; } = new();
 }
 
-/// <summary>Cold, warm and steady latencies of one request shape (signature, dtypes and shapes of the inputs).</summary>
+/// <summary>
+/// Cold, warm and steady latencies of one request shape (signature, dtypes and shapes of the inputs), with two steady
+/// baselines: back to back (the shape run again and again) and in context (the shape run right after the same request,
+/// through the same code path, that precedes its warm first request).
+/// </summary>
 public sealed record ShapeMeasurement
 {
     /// <summary>The signature(s) the shape's records run.</summary>
@@ -58,20 +68,43 @@ public sealed record ShapeMeasurement
     /// <summary>The first request's latency in a fresh session without warmup (ms).</summary>
     public double ColdFirstMs { get; init; }
 
-    /// <summary>Latencies of the first runs (as many as the replay's iterations) in that fresh session (ms): what warmup absorbs.</summary>
+    /// <summary>Latencies of the first runs (as many as the replay's iterations) in that fresh session (ms).</summary>
     public IReadOnlyList<double> ColdRunsMs { get; init; } = [];
 
-    /// <summary>The first request's latency in a fresh session after replaying the warmup file (ms).</summary>
+    /// <summary>
+    /// The first request's latency in a fresh session right after replaying the warmup file (ms): its inputs are prepared
+    /// before the replay, so it directly follows the replay's last run.
+    /// </summary>
     public double WarmFirstMs { get; init; }
 
-    /// <summary>The median latency over <see cref="WarmupMeasurementOptions.SteadyRuns"/> runs (ms).</summary>
+    /// <summary>Back-to-back steady state: the median over <see cref="WarmupMeasurementOptions.SteadyRuns"/> consecutive runs of the shape (ms).</summary>
     public double SteadyP50Ms { get; init; }
+
+    /// <summary>
+    /// Steady state in the warm first request's context: the median over <see cref="WarmupMeasurementOptions.SteadyRuns"/>
+    /// runs of the shape, each directly after a replay of the file's last record (the request that precedes the warm
+    /// first request), in the same warm session, after the back-to-back runs (ms). It pays what switching from that
+    /// request to this shape costs — caches, an idle intra-op thread pool — which no warmup can remove.
+    /// </summary>
+    public double InContextP50Ms { get; init; }
 
     /// <summary><see cref="ColdFirstMs"/> / <see cref="SteadyP50Ms"/>.</summary>
     public double ColdFirstRatio => Ratio(ColdFirstMs, SteadyP50Ms);
 
-    /// <summary><see cref="WarmFirstMs"/> / <see cref="SteadyP50Ms"/>: 1.0 is the physical limit of warmup.</summary>
+    /// <summary>
+    /// <see cref="WarmFirstMs"/> / <see cref="SteadyP50Ms"/>: the first request after warmup against back-to-back steady
+    /// runs. It includes the cost of switching from the previous request, so it can stay above 1.0 after perfect warmup.
+    /// </summary>
     public double WarmFirstRatio => Ratio(WarmFirstMs, SteadyP50Ms);
+
+    /// <summary><see cref="ColdFirstMs"/> / <see cref="InContextP50Ms"/>.</summary>
+    public double ColdFirstInContextRatio => Ratio(ColdFirstMs, InContextP50Ms);
+
+    /// <summary>
+    /// <see cref="WarmFirstMs"/> / <see cref="InContextP50Ms"/>: what warmup leaves of the first-request penalty, against
+    /// a baseline that pays the same switch; 1.0 is the physical limit.
+    /// </summary>
+    public double WarmFirstInContextRatio => Ratio(WarmFirstMs, InContextP50Ms);
 
     internal static double Ratio(double value, double baseline) => baseline > 0 ? value / baseline : 0;
 }
@@ -100,29 +133,60 @@ public sealed record WarmupMeasurementSummary
     /// <summary>What the figures count.</summary>
     public WarmupClock Clock { get; init; }
 
-    /// <summary>Largest warm-first / steady ratio.</summary>
+    /// <summary>The record whose replay precedes each in-context steady run: the file's last record that runs something.</summary>
+    public long ContextRecordIndex { get; init; }
+
+    /// <summary>Largest warm-first / back-to-back steady ratio.</summary>
     public double MaxWarmFirstRatio { get; init; }
 
-    /// <summary>Median warm-first / steady ratio.</summary>
+    /// <summary>Median warm-first / back-to-back steady ratio.</summary>
     public double MedianWarmFirstRatio { get; init; }
 
-    /// <summary>Largest cold-first / steady ratio.</summary>
+    /// <summary>Largest cold-first / back-to-back steady ratio.</summary>
     public double MaxColdFirstRatio { get; init; }
 
-    /// <summary>Median cold-first / steady ratio.</summary>
+    /// <summary>Median cold-first / back-to-back steady ratio.</summary>
     public double MedianColdFirstRatio { get; init; }
 
-    /// <summary>Wall time of replaying the file in the warm session (reading, mapping and running), ms.</summary>
+    /// <summary>Largest warm-first / in-context steady ratio: warmup's effectiveness (physical limit 1.0).</summary>
+    public double MaxWarmFirstInContextRatio { get; init; }
+
+    /// <summary>Median warm-first / in-context steady ratio.</summary>
+    public double MedianWarmFirstInContextRatio { get; init; }
+
+    /// <summary>Largest cold-first / in-context steady ratio.</summary>
+    public double MaxColdFirstInContextRatio { get; init; }
+
+    /// <summary>Median cold-first / in-context steady ratio.</summary>
+    public double MedianColdFirstInContextRatio { get; init; }
+
+    /// <summary>
+    /// Time of replaying the file in a fresh session (reading, mapping and running; wall time, or the process's CPU time
+    /// with <see cref="WarmupClock.ThreadCpu"/>), median over every warm session, ms.
+    /// </summary>
     public double WarmupWallMs { get; init; }
 
     /// <summary>
-    /// The run time warmup absorbs: for each record, its iterations' latencies in a fresh cold session for the first record of
-    /// a shape, and the steady p50 per iteration for repeats of a shape (ms).
+    /// The run time warmup absorbs, shape by shape: for each record, its iterations' latencies in a fresh session per
+    /// shape for the first record of a shape, and the back-to-back steady p50 per iteration for repeats of a shape (ms).
     /// </summary>
     public double AbsorbedColdMs { get; init; }
 
-    /// <summary><see cref="WarmupWallMs"/> / <see cref="AbsorbedColdMs"/>: the replay's overhead over the runs it absorbs.</summary>
+    /// <summary>
+    /// The run time warmup absorbs, like for like: the same runs as the replay (every record, its iterations, in file order,
+    /// in one fresh session, each record's inputs prepared just before its runs) with only the runs timed, on the same
+    /// clock as <see cref="WarmupWallMs"/> (ms).
+    /// </summary>
+    public double AbsorbedSequentialMs { get; init; }
+
+    /// <summary><see cref="WarmupWallMs"/> / <see cref="AbsorbedColdMs"/>: the replay against each shape's cold runs in its own session.</summary>
     public double WarmupWallRatio => ShapeMeasurement.Ratio(WarmupWallMs, AbsorbedColdMs);
+
+    /// <summary>
+    /// <see cref="WarmupWallMs"/> / <see cref="AbsorbedSequentialMs"/>: the replay's own overhead (reading, parsing,
+    /// checking, copying, scheduling) over the very runs it makes.
+    /// </summary>
+    public double WarmupSequentialRatio => ShapeMeasurement.Ratio(WarmupWallMs, AbsorbedSequentialMs);
 }
 
 /// <summary>The result of <see cref="WarmupMeasurement.MeasureAsync"/>.</summary>
@@ -143,14 +207,15 @@ public sealed record WarmupMeasurementReport
 
 /// <summary>
 /// Measures what a warmup file does for a model: per request shape, the first request in a fresh session without
-/// warmup (cold), the first request in a fresh session after replaying the file (warm) and the steady-state median.
-/// Process-wide one-time costs (JIT, ONNX Runtime's environment, thread pools) are absorbed first in a throwaway session
-/// fed other data, so that cold numbers show only what a new session pays. Used by <c>warmup measure</c> and the
-/// benchmarks.
+/// warmup (cold), the first request in a fresh session right after replaying the file (warm), and two steady-state
+/// medians of the warm session: back to back, and in the warm first request's context (right after the same preceding
+/// request, through the same replay code path). Process-wide one-time costs (JIT, ONNX Runtime's environment, thread
+/// pools) are absorbed first in a throwaway session fed other data, so that cold numbers show only what a new session
+/// pays. Used by <c>warmup measure</c> and the benchmarks.
 /// </summary>
 public static class WarmupMeasurement
 {
-    /// <summary>Measures <paramref name="warmupFilePath"/> with sessions from <paramref name="createSession"/> (one per phase, disposed here).</summary>
+    /// <summary>Measures <paramref name="warmupFilePath"/> with sessions from <paramref name="createSession"/> (one per phase and shape, disposed here).</summary>
     /// <param name="createSession">Creates a fresh session of the model (serving the <c>serving_default</c> signature).</param>
     /// <param name="warmupFilePath">The warmup file.</param>
     /// <param name="options">Steady runs and replay options.</param>
@@ -177,6 +242,7 @@ public static class WarmupMeasurement
         var records = ReadRecords(warmupFilePath, replay);
         var shapes = new List<ShapeState>();
         var recordShapes = new List<ShapeState>();
+        var runnable = new List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)>();
 
         // Phase 0: group records by shape in a throwaway session, then absorb process-wide costs in it on other data.
         using (var throwaway = createSession())
@@ -201,19 +267,27 @@ public static class WarmupMeasurement
 
                 shape.Records++;
                 recordShapes.Add(shape);
+                runnable.Add((index, offset, log));
             }
 
             if (shapes.Count > 0)
             {
-                AbsorbProcessCosts(shapes[0], sessions, replay);
+                AbsorbProcessCosts(shapes[0], sessions, replay, cpu);
             }
 
             // The replay's own code path (reading, parsing, mapping) is JIT-compiled here by a dry run: nothing runs on the session.
             await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay.With(iterations: 0, silent: true), cancellationToken).ConfigureAwait(false);
         }
 
-        // Phases 1 and 2, repeated with fresh sessions; each figure is the median over the repeats.
-        var walls = new double[options.Repeats];
+        // The context of a warm first request: the replay's last run, of the file's last record that runs something.
+        // In-context steady runs follow a replay of that one record (the same code path, so the same gap).
+        var context = runnable.Count > 0 ? runnable[^1] : default;
+        var contextFile = runnable.Count > 0 ? Frame(context.Log) : [];
+        var contextReplay = replay.With(modelName: replay.ModelName ?? warmupFilePath, iterations: Math.Min(1, iterations), silent: true);
+
+        // Phases 1–3, repeated with fresh sessions; each figure is the median over the repeats.
+        var walls = new List<double>();
+        var sequential = new double[options.Repeats];
         for (var repeat = 0; repeat < options.Repeats; repeat++)
         {
             // Phase 1: cold: a fresh session per shape, its first runs timed.
@@ -232,47 +306,47 @@ public static class WarmupMeasurement
                 shape.ColdRuns.Add(runs);
             }
 
-            // Phase 2: warm: a fresh session, the file replayed, then each shape's first request and its steady state.
-            using (var session = createSession())
+            // Phase 2: the replay's runs without the replay: every record in file order in one fresh session, its inputs
+            // prepared just before its runs, only the runs timed on the replay's clock.
+            sequential[repeat] = RunSequentially(createSession, runnable, replay, warmupFilePath, iterations, cpu, cancellationToken);
+
+            // Phase 3: warm, per shape: a fresh session with the shape's inputs ready, the file replayed, the shape's first
+            // request at once; then back-to-back steady runs, then steady runs each right after a replay of the context record.
+            foreach (var shape in shapes)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var session = createSession();
+                using var prepared = Prepare(shape.Log, OnnxWarmup.Single(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
+                using var runOptions = new RunOptions();
                 var started = Stopwatch.GetTimestamp();
                 var startedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
                 await OnnxWarmup.RunAsync(session, warmupFilePath, replay, cancellationToken).ConfigureAwait(false);
-                walls[repeat] = cpu ? ThreadCpuClock.ProcessNowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var ended = Stopwatch.GetTimestamp();
+                var endedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
+                shape.WarmFirst.Add(Time(prepared, runOptions, replay.UseIoBinding, cpu));
+                walls.Add(cpu ? endedCpu - startedCpu : Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds);
 
-                var sessions = OnnxWarmup.Single(session);
-                var prepared = shapes.Select(s => Prepare(s.Log, sessions, replay, warmupFilePath, s.FirstIndex, s.Offset)).ToArray();
-                try
+                var steady = new double[options.SteadyRuns];
+                for (var k = 0; k < steady.Length; k++)
                 {
-                    using var runOptions = new RunOptions();
-                    for (var i = 0; i < shapes.Count; i++)
-                    {
-                        shapes[i].WarmFirst.Add(Time(prepared[i], runOptions, replay.UseIoBinding, cpu));
-                    }
-
-                    for (var i = 0; i < shapes.Count; i++)
-                    {
-                        var steady = new double[options.SteadyRuns];
-                        for (var k = 0; k < steady.Length; k++)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            steady[k] = Time(prepared[i], runOptions, replay.UseIoBinding, cpu);
-                        }
-
-                        shapes[i].SteadyP50.Add(Median(steady));
-                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    steady[k] = Time(prepared, runOptions, replay.UseIoBinding, cpu);
                 }
-                finally
+
+                shape.SteadyP50.Add(Median(steady));
+
+                using var contextStream = new MemoryStream(contextFile, writable: false);
+                for (var k = 0; k < steady.Length; k++)
                 {
-                    foreach (var p in prepared)
-                    {
-                        p.Dispose();
-                    }
+                    contextStream.Position = 0;
+                    await OnnxWarmup.RunAsync(session, contextStream, contextReplay, cancellationToken).ConfigureAwait(false);
+                    steady[k] = Time(prepared, runOptions, replay.UseIoBinding, cpu);
                 }
+
+                shape.InContextP50.Add(Median(steady));
             }
         }
 
-        var wallMs = Median(walls);
         var absorbed = 0.0;
         var seen = new HashSet<ShapeState>();
         foreach (var shape in recordShapes)
@@ -290,9 +364,13 @@ public static class WarmupMeasurement
             ColdRunsMs = s.ColdRunsMedian,
             WarmFirstMs = Median(s.WarmFirst.ToArray()),
             SteadyP50Ms = s.SteadyP50Median,
+            InContextP50Ms = Median(s.InContextP50.ToArray()),
         }).ToArray();
-        var warmRatios = rows.Select(r => r.WarmFirstRatio).ToArray();
-        var coldRatios = rows.Select(r => r.ColdFirstRatio).ToArray();
+        double[] Ratios(Func<ShapeMeasurement, double> ratio) => rows.Select(ratio).ToArray();
+        var warm = Ratios(r => r.WarmFirstRatio);
+        var cold = Ratios(r => r.ColdFirstRatio);
+        var warmInContext = Ratios(r => r.WarmFirstInContextRatio);
+        var coldInContext = Ratios(r => r.ColdFirstInContextRatio);
         return new WarmupMeasurementReport
         {
             Source = warmupFilePath,
@@ -306,14 +384,59 @@ public static class WarmupMeasurement
                 SteadyRuns = options.SteadyRuns,
                 Repeats = options.Repeats,
                 Clock = options.Clock,
-                MaxWarmFirstRatio = warmRatios.DefaultIfEmpty().Max(),
-                MedianWarmFirstRatio = Median(warmRatios),
-                MaxColdFirstRatio = coldRatios.DefaultIfEmpty().Max(),
-                MedianColdFirstRatio = Median(coldRatios),
-                WarmupWallMs = wallMs,
+                ContextRecordIndex = context.Index,
+                MaxWarmFirstRatio = warm.DefaultIfEmpty().Max(),
+                MedianWarmFirstRatio = Median(warm),
+                MaxColdFirstRatio = cold.DefaultIfEmpty().Max(),
+                MedianColdFirstRatio = Median(cold),
+                MaxWarmFirstInContextRatio = warmInContext.DefaultIfEmpty().Max(),
+                MedianWarmFirstInContextRatio = Median(warmInContext),
+                MaxColdFirstInContextRatio = coldInContext.DefaultIfEmpty().Max(),
+                MedianColdFirstInContextRatio = Median(coldInContext),
+                WarmupWallMs = Median(walls.ToArray()),
                 AbsorbedColdMs = absorbed,
+                AbsorbedSequentialMs = Median(sequential),
             },
         };
+    }
+
+    private static double RunSequentially(Func<InferenceSession> createSession, List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> records,
+        WarmupReplayOptions replay, string path, int iterations, bool cpu, CancellationToken cancellationToken)
+    {
+        using var session = createSession();
+        var sessions = OnnxWarmup.Single(session);
+        using var runOptions = new RunOptions();
+        var total = 0.0;
+        foreach (var (index, offset, log) in records)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var prepared = Prepare(log, sessions, replay, path, index, offset);
+            var started = Stopwatch.GetTimestamp();
+            var startedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
+            for (var i = 0; i < iterations; i++)
+            {
+                foreach (var run in prepared.Runs)
+                {
+                    run.Run(runOptions, replay.UseIoBinding);
+                }
+            }
+
+            total += cpu ? ThreadCpuClock.ProcessNowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        return total;
+    }
+
+    // One record framed as a TFRecord file, for the in-context replays.
+    private static byte[] Frame(Format.Protos.Serving.PredictionLog log)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new TfRecordWriter(buffer, leaveOpen: true))
+        {
+            writer.Write(log.ToByteArray());
+        }
+
+        return buffer.ToArray();
     }
 
     private static List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> ReadRecords(string path, WarmupReplayOptions replay)
@@ -355,34 +478,39 @@ public static class WarmupMeasurement
 
     // Other data: the first shape with every symbolic dimension one larger, so no shape the file uses is run here.
     // Should the model refuse it (a symbolic size with hidden constraints), the same record runs instead: still a
-    // separate session, so the per-session costs measured later are untouched.
-    private static void AbsorbProcessCosts(ShapeState shape, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions replay)
+    // separate session, so the per-session costs measured later are untouched. The runs go through the timed path, so
+    // that its code is compiled before the first timed run.
+    private static void AbsorbProcessCosts(ShapeState shape, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions replay, bool cpu)
     {
         using var prepared = RequestMapper.Prepare(shape.Log, sessions, replay);
         using var runOptions = new RunOptions();
-        foreach (var run in prepared.Runs)
+        var grown = new List<PreparedRun>();
+        try
         {
-            var other = Grow(run);
-            try
+            foreach (var run in prepared.Runs)
             {
-                for (var i = 0; i < 3; i++)
-                {
-                    using var results = run.Session.Run(runOptions, run.InputNames, other, run.OutputNames);
-                }
+                grown.Add(new PreparedRun(run.Signature, run.Session, run.InputNames, Grow(run), run.OutputNames, run.Shapes));
             }
-            catch (OnnxRuntimeException)
+        }
+        catch
+        {
+            new PreparedRecord(grown).Dispose();
+            throw;
+        }
+
+        using var other = new PreparedRecord(grown);
+        try
+        {
+            for (var i = 0; i < 3; i++)
             {
-                for (var i = 0; i < 3; i++)
-                {
-                    run.Run(runOptions, replay.UseIoBinding);
-                }
+                Time(other, runOptions, replay.UseIoBinding, cpu);
             }
-            finally
+        }
+        catch (OnnxRuntimeException)
+        {
+            for (var i = 0; i < 3; i++)
             {
-                foreach (var value in other)
-                {
-                    value.Dispose();
-                }
+                Time(prepared, runOptions, replay.UseIoBinding, cpu);
             }
         }
     }
@@ -459,6 +587,7 @@ public static class WarmupMeasurement
         public List<double[]> ColdRuns { get; } = [];
         public List<double> WarmFirst { get; } = [];
         public List<double> SteadyP50 { get; } = [];
+        public List<double> InContextP50 { get; } = [];
 
         public double[] ColdRunsMedian => Enumerable.Range(0, ColdRuns[0].Length).Select(i => Median(ColdRuns.Select(r => r[i]).ToArray())).ToArray();
 

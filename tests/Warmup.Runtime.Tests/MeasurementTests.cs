@@ -1,3 +1,4 @@
+using Warmup.Format.Protos.Serving;
 using Warmup.Testing;
 
 namespace Warmup.Runtime.Tests;
@@ -23,8 +24,9 @@ public sealed class MeasurementTests : IDisposable
             return Sessions.Create(TestModels.ConvRelu(channels: 4));
         }, path, new WarmupMeasurementOptions { SteadyRuns = 5, Repeats = 2 });
 
-        // One throwaway session, then per repeat one cold session per shape and one warm session.
-        Assert.Equal(1 + 2 * (2 + 1), sessions);
+        // One throwaway session, then per repeat: a cold session per shape, one session running the records in file order,
+        // and a warm session per shape.
+        Assert.Equal(1 + 2 * (2 + 1 + 2), sessions);
         Assert.Equal(2, report.Shapes.Count);
         Assert.Equal([2, 1], report.Shapes.Select(s => s.Records));
         Assert.Equal([0L, 1L], report.Shapes.Select(s => s.FirstRecordIndex));
@@ -34,9 +36,11 @@ public sealed class MeasurementTests : IDisposable
         {
             Assert.Equal(WarmupReplayOptions.DefaultIterations, s.ColdRunsMs.Count);
             Assert.Equal(s.ColdRunsMs[0], s.ColdFirstMs);
-            Assert.True(s.ColdFirstMs > 0 && s.WarmFirstMs > 0 && s.SteadyP50Ms > 0);
+            Assert.True(s.ColdFirstMs > 0 && s.WarmFirstMs > 0 && s.SteadyP50Ms > 0 && s.InContextP50Ms > 0);
             Assert.Equal(s.WarmFirstMs / s.SteadyP50Ms, s.WarmFirstRatio, 9);
             Assert.Equal(s.ColdFirstMs / s.SteadyP50Ms, s.ColdFirstRatio, 9);
+            Assert.Equal(s.WarmFirstMs / s.InContextP50Ms, s.WarmFirstInContextRatio, 9);
+            Assert.Equal(s.ColdFirstMs / s.InContextP50Ms, s.ColdFirstInContextRatio, 9);
         });
 
         var summary = report.Summary;
@@ -45,15 +49,60 @@ public sealed class MeasurementTests : IDisposable
         Assert.Equal(2, summary.Repeats);
         Assert.Equal(report.Shapes.Max(s => s.WarmFirstRatio), summary.MaxWarmFirstRatio, 9);
         Assert.Equal(report.Shapes.Max(s => s.ColdFirstRatio), summary.MaxColdFirstRatio, 9);
+        Assert.Equal(report.Shapes.Max(s => s.WarmFirstInContextRatio), summary.MaxWarmFirstInContextRatio, 9);
+        Assert.Equal(report.Shapes.Max(s => s.ColdFirstInContextRatio), summary.MaxColdFirstInContextRatio, 9);
+        Assert.Equal((report.Shapes[0].WarmFirstInContextRatio + report.Shapes[1].WarmFirstInContextRatio) / 2, summary.MedianWarmFirstInContextRatio, 9);
+        Assert.Equal(2, summary.ContextRecordIndex);
         // The repeated shape (record 2) counts as steady runs; the first of each shape as its cold runs.
         var expectedAbsorbed = report.Shapes.Sum(s => s.ColdRunsMs.Sum()) + report.Shapes[0].SteadyP50Ms * WarmupReplayOptions.DefaultIterations;
         Assert.Equal(expectedAbsorbed, summary.AbsorbedColdMs, 6);
         Assert.True(summary.WarmupWallMs > 0);
         Assert.Equal(summary.WarmupWallMs / summary.AbsorbedColdMs, summary.WarmupWallRatio, 9);
+        Assert.True(summary.AbsorbedSequentialMs > 0);
+        Assert.Equal(summary.WarmupWallMs / summary.AbsorbedSequentialMs, summary.WarmupSequentialRatio, 9);
 
         var json = report.ToJson();
-        Assert.Contains("\"coldFirstMs\":", json, StringComparison.Ordinal);
-        Assert.Contains("\"warmupWallRatio\":", json, StringComparison.Ordinal);
+        foreach (var name in new[] { "coldFirstMs", "inContextP50Ms", "warmFirstInContextRatio", "coldFirstInContextRatio", "warmupWallRatio",
+            "absorbedSequentialMs", "warmupSequentialRatio", "maxWarmFirstInContextRatio", "contextRecordIndex" })
+        {
+            Assert.Contains($"\"{name}\":", json, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Each_warm_first_request_follows_its_own_replay_and_in_context_runs_follow_a_replay_of_the_last_runnable_record()
+    {
+        // Records 0 and 2 share a shape; record 3 has no log type and runs nothing, so the context is record 2.
+        var path = Records.Write(_dir.File("warmup"),
+            Records.Predict(("x", Records.Floats(1, 3, 16, 16))),
+            Records.Predict(("x", Records.Floats(1, 3, 24, 16))),
+            Records.Predict(("x", Records.Floats(1, 3, 16, 16))),
+            new PredictionLog());
+        var model = "measure-" + Guid.NewGuid();
+        var replays = new List<string>();
+        var read = new List<string>();
+        using var listener = ReplayTests.Listen(model, (name, status, _) =>
+        {
+            lock (replays)
+            {
+                (name == WarmupTelemetry.LatencyInstrument ? replays : read).Add(status);
+            }
+        });
+
+        const int SteadyRuns = 3;
+        var report = await WarmupMeasurement.MeasureAsync(() => Sessions.Create(TestModels.ConvRelu(channels: 4)), path, new WarmupMeasurementOptions
+        {
+            SteadyRuns = SteadyRuns, Replay = new WarmupReplayOptions { ModelName = model },
+        });
+
+        Assert.Equal(2, report.Summary.ContextRecordIndex);
+        Assert.Equal(3, report.Summary.Records);
+        // A dry run, one full replay per shape (its warm first request), one one-record replay per in-context run.
+        Assert.Equal(1 + 2 + (2 * SteadyRuns), replays.Count);
+        Assert.All(replays, status => Assert.Equal("ok", status));
+        // The dry run reads 4 records and runs none; each full replay runs 3 and skips the empty one; each context replay runs 1.
+        Assert.Equal(4 + (2 * 1), read.Count(s => s == "skipped"));
+        Assert.Equal((2 * 3) + (2 * SteadyRuns), read.Count(s => s == "ok"));
     }
 
     [Fact]
