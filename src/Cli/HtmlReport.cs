@@ -11,6 +11,7 @@ internal static class HtmlReport
     private const string ColdColor = "#d9534f";
     private const string WarmColor = "#f0ad4e";
     private const string SteadyColor = "#5cb85c";
+    private const string ContextColor = "#5bc0de";
 
     public static void Write(Stream stream, WarmupMeasurementReport report, string model, string device)
     {
@@ -35,19 +36,24 @@ internal static class HtmlReport
             <p>Model <code>{{E(model)}}</code>, warmup file <code>{{E(report.Source)}}</code>, device {{E(device)}}.
             {{s.Shapes}} request shape(s) from {{s.Records}} record(s); {{s.Iterations}} iteration(s) per record when warming; steady p50 over {{s.SteadyRuns}} runs.</p>
             <p>First request / steady p50: <strong>without warmup</strong> median {{s.MedianColdFirstRatio:0.00}}&times; (max {{s.MaxColdFirstRatio:0.00}}&times;),
-            <strong>after warmup</strong> median {{s.MedianWarmFirstRatio:0.00}}&times; (max {{s.MaxWarmFirstRatio:0.00}}&times;). Replaying the file took {{s.WarmupWallMs:0.0}} ms.</p>
+            <strong>after warmup</strong> median {{s.MedianWarmFirstRatio:0.00}}&times; (max {{s.MaxWarmFirstRatio:0.00}}&times;).
+            After warmup against the steady p50 in context (each shape right after record {{s.ContextRecordIndex}}, as after the replay): median {{s.MedianWarmFirstInContextRatio:0.00}}&times;
+            (max {{s.MaxWarmFirstInContextRatio:0.00}}&times;); 1.0 is the limit of warmup. Replaying the file took {{s.WarmupWallMs:0.0}} ms.</p>
             <p class="legend"><span style="background:{{ColdColor}}"></span>cold first (fresh session, no warmup)
-            <span style="background:{{WarmColor}}"></span>warm first (fresh session after replay)
-            <span style="background:{{SteadyColor}}"></span>steady p50</p>
+            <span style="background:{{WarmColor}}"></span>warm first (fresh session, right after the replay)
+            <span style="background:{{SteadyColor}}"></span>steady p50 (back to back)
+            <span style="background:{{ContextColor}}"></span>steady p50 in context</p>
 
             """);
         AppendChart(html, report);
-        html.Append("<table>\n<tr><th>#</th><th>shape</th><th>records</th><th>cold first (ms)</th><th>warm first (ms)</th><th>steady p50 (ms)</th><th>cold / p50</th><th>warm / p50</th></tr>\n");
+        html.Append("<table>\n<tr><th>#</th><th>shape</th><th>records</th><th>cold first (ms)</th><th>warm first (ms)</th><th>steady p50 (ms)</th><th>in context (ms)</th>" +
+            "<th>cold / p50</th><th>warm / p50</th><th>warm / in context</th></tr>\n");
         foreach (var shape in report.Shapes)
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{shape.FirstRecordIndex}</td><td class=\"shape\">{E(shape.Shape)}</td><td>{shape.Records}</td><td>{shape.ColdFirstMs:0.000}</td><td>{shape.WarmFirstMs:0.000}</td>" +
-                $"<td>{shape.SteadyP50Ms:0.000}</td><td>{shape.ColdFirstRatio:0.00}&times;</td><td>{shape.WarmFirstRatio:0.00}&times;</td></tr>\n");
+                $"<td>{shape.SteadyP50Ms:0.000}</td><td>{shape.InContextP50Ms:0.000}</td><td>{shape.ColdFirstRatio:0.00}&times;</td><td>{shape.WarmFirstRatio:0.00}&times;</td>" +
+                $"<td>{shape.WarmFirstInContextRatio:0.00}&times;</td></tr>\n");
         }
 
         html.Append("</table>\n<p>Written by <code>warmup measure</code>.</p>\n</body>\n</html>\n");
@@ -55,21 +61,25 @@ internal static class HtmlReport
         stream.Write(bytes);
     }
 
-    // Grouped horizontal bars: one group per shape, three bars (cold, warm, steady), one shared linear scale in ms.
+    // Grouped horizontal bars: one group per shape, four bars (cold, warm, steady, in context), one shared linear scale in ms.
     private static void AppendChart(StringBuilder html, WarmupMeasurementReport report)
     {
         const int Left = 260, BarHeight = 14, GroupGap = 14, PlotWidth = 560, Top = 10;
-        var max = report.Shapes.SelectMany(s => new[] { s.ColdFirstMs, s.WarmFirstMs, s.SteadyP50Ms }).DefaultIfEmpty(1).Max();
+        var max = report.Shapes.SelectMany(s => new[] { s.ColdFirstMs, s.WarmFirstMs, s.SteadyP50Ms, s.InContextP50Ms }).DefaultIfEmpty(1).Max();
         max = max > 0 ? max : 1;
-        var height = Top + (report.Shapes.Count * ((3 * BarHeight) + GroupGap)) + 30;
+        var height = Top + (report.Shapes.Count * ((4 * BarHeight) + GroupGap)) + 30;
         html.Append(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"cold, warm and steady latency per shape\" font-family=\"sans-serif\" font-size=\"11\">\n");
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"cold, warm, steady and in-context steady latency per shape\" font-family=\"sans-serif\" font-size=\"11\">\n");
         var y = Top;
         foreach (var shape in report.Shapes)
         {
             var label = shape.Shape.Length > 40 ? shape.Shape[..39] + "…" : shape.Shape;
-            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (1.5 * BarHeight) + 4}\" text-anchor=\"end\">#{shape.FirstRecordIndex} {E(label)}</text>\n");
-            foreach (var (value, color, name) in new[] { (shape.ColdFirstMs, ColdColor, "cold first"), (shape.WarmFirstMs, WarmColor, "warm first"), (shape.SteadyP50Ms, SteadyColor, "steady p50") })
+            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (2 * BarHeight) + 4}\" text-anchor=\"end\">#{shape.FirstRecordIndex} {E(label)}</text>\n");
+            foreach (var (value, color, name) in new[]
+            {
+                (shape.ColdFirstMs, ColdColor, "cold first"), (shape.WarmFirstMs, WarmColor, "warm first"), (shape.SteadyP50Ms, SteadyColor, "steady p50"),
+                (shape.InContextP50Ms, ContextColor, "steady p50 in context"),
+            })
             {
                 var width = Math.Max(1, value / max * PlotWidth);
                 html.Append(CultureInfo.InvariantCulture,

@@ -104,6 +104,9 @@ public sealed class RunAndMeasureTests : IDisposable
             Assert.True(r.GetProperty("coldFirstMs").GetDouble() > 0);
             Assert.True(r.GetProperty("warmFirstMs").GetDouble() > 0);
             Assert.True(r.GetProperty("steadyP50Ms").GetDouble() > 0);
+            Assert.True(r.GetProperty("inContextP50Ms").GetDouble() > 0);
+            Assert.Equal(r.GetProperty("warmFirstMs").GetDouble() / r.GetProperty("inContextP50Ms").GetDouble(), r.GetProperty("warmFirstToInContext").GetDouble(), 9);
+            Assert.Equal(r.GetProperty("coldFirstMs").GetDouble() / r.GetProperty("inContextP50Ms").GetDouble(), r.GetProperty("coldFirstToInContext").GetDouble(), 9);
         });
         var summary = json.GetProperty("summary");
         Assert.True(summary.GetProperty("warmupMs").GetDouble() > 0);
@@ -112,11 +115,15 @@ public sealed class RunAndMeasureTests : IDisposable
         Assert.True(cold > warm, $"median cold/steady {cold} should exceed warm/steady {warm}:\n{result.Out}");
         Assert.True(summary.GetProperty("maxColdFirstToSteady").GetDouble() >= cold);
         Assert.True(summary.GetProperty("maxWarmFirstToSteady").GetDouble() >= warm);
+        Assert.Equal(shapes.Length - 1, summary.GetProperty("contextRecord").GetInt64());
+        Assert.Equal(records.Max(r => r.GetProperty("warmFirstToInContext").GetDouble()), summary.GetProperty("maxWarmFirstToInContext").GetDouble(), 9);
+        Assert.True(summary.GetProperty("absorbedColdMs").GetDouble() > 0 && summary.GetProperty("absorbedSequentialMs").GetDouble() > 0);
 
         var html = File.ReadAllText(report);
         Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
         Assert.Contains("<svg", html, StringComparison.Ordinal);
-        Assert.Equal(shapes.Length * 3, html.Split("<rect ").Length - 1);
+        Assert.Equal(shapes.Length * 4, html.Split("<rect ").Length - 1);
+        Assert.Contains("in context", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }

@@ -6,7 +6,8 @@ namespace Warmup.Cli.Commands;
 
 /// <summary>
 /// <c>warmup measure --model M --requests F</c>: per request shape, the first request in a fresh session without warmup,
-/// the first after replaying the file, and the steady p50, measured by Warmup.Runtime in this one process.
+/// the first right after replaying the file, and two steady p50s (back to back, and in context: right after the file's
+/// last record, as the warm first request is), measured by Warmup.Runtime in this one process.
 /// </summary>
 internal static class MeasureCommand
 {
@@ -14,7 +15,7 @@ internal static class MeasureCommand
     {
         var model = new Option<string>("--model") { Description = "The ONNX model (.onnx).", Required = true };
         var requests = new Option<string>("--requests") { Description = "The warmup file (or a model version directory holding assets.extra/tf_serving_warmup_requests).", Required = true };
-        var repeat = new Option<int>("--repeat") { Description = "K: runs per shape whose median is the steady latency.", DefaultValueFactory = _ => 20 };
+        var repeat = new Option<int>("--repeat") { Description = "K: runs per shape for each steady median (back to back, and in context).", DefaultValueFactory = _ => 20 };
         repeat.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -24,7 +25,7 @@ internal static class MeasureCommand
         });
         var iterations = new Option<int>("--iterations") { Description = "Times each record runs when warming (TF Serving's num_request_iterations).", DefaultValueFactory = _ => WarmupReplayOptions.DefaultIterations };
         var device = RunCommand.DeviceOption();
-        var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"records\":[{\"index\",\"shape\",\"coldFirstMs\",\"warmFirstMs\",\"steadyP50Ms\"}],\"summary\":{…}}." };
+        var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"records\":[{\"index\",\"shape\",\"coldFirstMs\",\"warmFirstMs\",\"steadyP50Ms\",\"inContextP50Ms\"}],\"summary\":{…}}." };
         var report = new Option<string>("--report") { Description = "Also write a self-contained HTML page with a chart (cold vs warm vs steady per shape)." };
         var command = new Command("measure",
             "Measure, per request shape, the first request without and with warmup against the steady p50.")
@@ -105,8 +106,11 @@ internal static class MeasureCommand
             w.WriteNumber("coldFirstMs", shape.ColdFirstMs);
             w.WriteNumber("warmFirstMs", shape.WarmFirstMs);
             w.WriteNumber("steadyP50Ms", shape.SteadyP50Ms);
+            w.WriteNumber("inContextP50Ms", shape.InContextP50Ms);
             w.WriteNumber("coldFirstToSteady", shape.ColdFirstRatio);
             w.WriteNumber("warmFirstToSteady", shape.WarmFirstRatio);
+            w.WriteNumber("coldFirstToInContext", shape.ColdFirstInContextRatio);
+            w.WriteNumber("warmFirstToInContext", shape.WarmFirstInContextRatio);
             w.WriteEndObject();
         }
 
@@ -117,11 +121,18 @@ internal static class MeasureCommand
         w.WriteNumber("records", s.Records);
         w.WriteNumber("iterations", s.Iterations);
         w.WriteNumber("steadyRuns", s.SteadyRuns);
+        w.WriteNumber("contextRecord", s.ContextRecordIndex);
         w.WriteNumber("warmupMs", s.WarmupWallMs);
+        w.WriteNumber("absorbedColdMs", s.AbsorbedColdMs);
+        w.WriteNumber("absorbedSequentialMs", s.AbsorbedSequentialMs);
         w.WriteNumber("maxWarmFirstToSteady", s.MaxWarmFirstRatio);
         w.WriteNumber("medianWarmFirstToSteady", s.MedianWarmFirstRatio);
         w.WriteNumber("maxColdFirstToSteady", s.MaxColdFirstRatio);
         w.WriteNumber("medianColdFirstToSteady", s.MedianColdFirstRatio);
+        w.WriteNumber("maxWarmFirstToInContext", s.MaxWarmFirstInContextRatio);
+        w.WriteNumber("medianWarmFirstToInContext", s.MedianWarmFirstInContextRatio);
+        w.WriteNumber("maxColdFirstToInContext", s.MaxColdFirstInContextRatio);
+        w.WriteNumber("medianColdFirstToInContext", s.MedianColdFirstInContextRatio);
         w.WriteEndObject();
         w.WriteEndObject();
     }
@@ -129,16 +140,19 @@ internal static class MeasureCommand
     private static void PrintTable(CliContext context, WarmupMeasurementReport measured, ExecutionProvider device)
     {
         var output = context.Out;
-        output.WriteLine($"{"#",5}  {"cold first",10}  {"warm first",10}  {"steady p50",10}  {"cold/p50",8}  {"warm/p50",8}  shape");
+        output.WriteLine($"{"#",5}  {"cold first",10}  {"warm first",10}  {"steady p50",10}  {"in context",10}  {"cold/p50",8}  {"warm/p50",8}  {"warm/ctx",8}  shape");
         foreach (var shape in measured.Shapes)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{shape.FirstRecordIndex,5}  {shape.ColdFirstMs,8:0.000}ms  {shape.WarmFirstMs,8:0.000}ms  {shape.SteadyP50Ms,8:0.000}ms  {shape.ColdFirstRatio,7:0.00}x  {shape.WarmFirstRatio,7:0.00}x  {shape.Shape}"));
+                $"{shape.FirstRecordIndex,5}  {shape.ColdFirstMs,8:0.000}ms  {shape.WarmFirstMs,8:0.000}ms  {shape.SteadyP50Ms,8:0.000}ms  {shape.InContextP50Ms,8:0.000}ms  " +
+                $"{shape.ColdFirstRatio,7:0.00}x  {shape.WarmFirstRatio,7:0.00}x  {shape.WarmFirstInContextRatio,7:0.00}x  {shape.Shape}"));
         }
 
         var s = measured.Summary;
         context.Info(string.Create(CultureInfo.InvariantCulture,
             $"{measured.Source}: {s.Shapes} shape(s) from {s.Records} record(s) on {OnnxSessions.Name(device)}; first request / steady p50: cold median {s.MedianColdFirstRatio:0.00}x " +
-            $"(max {s.MaxColdFirstRatio:0.00}x), after warmup median {s.MedianWarmFirstRatio:0.00}x (max {s.MaxWarmFirstRatio:0.00}x); replaying the file took {s.WarmupWallMs:0.0} ms."));
+            $"(max {s.MaxColdFirstRatio:0.00}x), after warmup median {s.MedianWarmFirstRatio:0.00}x (max {s.MaxWarmFirstRatio:0.00}x); after warmup / in-context p50 " +
+            $"(each shape right after record {s.ContextRecordIndex}) median {s.MedianWarmFirstInContextRatio:0.00}x (max {s.MaxWarmFirstInContextRatio:0.00}x); " +
+            $"replaying the file took {s.WarmupWallMs:0.0} ms."));
     }
 }
