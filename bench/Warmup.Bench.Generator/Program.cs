@@ -18,7 +18,7 @@ using Warmup.Generator;
 // Each measurement follows a full GC; process CPU time (getrusage) and wall time; medians. Tiered compilation is off
 // (see the project file), so Roslyn runs fully optimised code from the first call and no JIT works in the background.
 // Run: WARMUP_ARTIFACTS=/tmp/artifacts-generator dotnet run -c Release --project bench/Warmup.Bench.Generator [-- --quick] [--only-1000] [--edits-only]
-int pairs = args.Contains("--quick") ? 5 : 11;
+int pairs = args.Contains("--quick") ? 5 : 15;
 int edits = args.Contains("--quick") ? 21 : 61;
 int[] sampleCounts = args.Contains("--only-1000") ? [1000] : [1, 100, 1000];
 bool editsOnly = args.Contains("--edits-only");
