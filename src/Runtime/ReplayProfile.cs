@@ -5,7 +5,7 @@ namespace Warmup.Runtime;
 /// <summary>The stages of a replay that <see cref="ReplayProfile"/> times.</summary>
 internal enum ReplayStage
 {
-    /// <summary>Waiting for the shared reader, then reading a record (framing, CRCs) and parsing it as it streams in.</summary>
+    /// <summary>Waiting for the shared reader, then reading a record (framing, CRCs) and parsing it.</summary>
     Read,
 
     /// <summary>Mapping the request to the session's inputs, checking it and creating (and freeing) the native tensors.</summary>
