@@ -106,6 +106,28 @@ public sealed class MeasurementTests : IDisposable
     }
 
     [Fact]
+    public async Task The_replay_profile_splits_a_replay_into_its_stages()
+    {
+        var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 3, 16, 16))), Records.Predict(("x", Records.Floats(1, 3, 24, 16))));
+        using var session = Sessions.Create(TestModels.ConvRelu(channels: 4));
+        var profile = new ReplayProfile();
+
+        var report = await OnnxWarmup.RunAsync(session, path, new WarmupReplayOptions { Profile = profile });
+
+        Assert.Equal(2, report.Summary.Replayed);
+        var stages = new[] { ReplayStage.Read, ReplayStage.Map, ReplayStage.Run };
+        Assert.All(stages, stage => Assert.True(profile.WallMs(stage) > 0, stage.ToString()));
+        Assert.True(profile.WallMs(ReplayStage.Worker) >= stages.Sum(profile.WallMs));
+        Assert.True(profile.StartupMs > 0 && profile.FinishMs > 0);
+        Assert.True(profile.WallMs(ReplayStage.Run) <= report.Summary.ElapsedMs);
+
+        profile.Reset();
+        Assert.Equal(0, profile.WallMs(ReplayStage.Run));
+        await OnnxWarmup.RunAsync(session, path);
+        Assert.Equal(0, profile.WallMs(ReplayStage.Worker)); // a replay without the profile times nothing into it
+    }
+
+    [Fact]
     public async Task The_cpu_clock_measures_thread_cpu_time()
     {
         var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 3, 32, 32))));
