@@ -37,7 +37,10 @@ public sealed class WarmupReplayOptions
     /// </summary>
     public int Iterations { get; init; } = DefaultIterations;
 
-    /// <summary>Records replayed in parallel (TF Serving's <c>num_model_warmup_threads</c>); default 1.</summary>
+    /// <summary>
+    /// Records replayed in parallel (TF Serving's <c>num_model_warmup_threads</c>); default 1. More threads shorten the
+    /// replay only while threads × the session's intra-op threads fit the cores.
+    /// </summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>Most records read (TF Serving's 1000); more fail the replay. Null reads any number.</summary>
