@@ -3,9 +3,10 @@
 // (warm), as ratios to two steady baselines of the warm session: back to back (the issue's literal figure) and in the
 // warm first request's context (right after the same preceding request: warmup's effectiveness, physical limit 1.0);
 // warmup time against the runs it absorbs (per-shape cold sessions, and the same runs in file order in one session);
-// where the replay's time goes; 1 vs 2 replay threads; memory.
+// where the replay's time goes; a warm session's steady p50 after different predecessors (cache residency); 1 vs 2 replay
+// threads; memory.
 //
-//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick] [-- --only effectiveness|iterations|breakdown|threads|memory]
+//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick] [-- --only effectiveness|iterations|breakdown|switch|threads|memory]
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -19,7 +20,7 @@ using Warmup.Testing;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var quick = args.Contains("--quick");
-// --only effectiveness|iterations|breakdown|threads|memory runs one section (for iterating; targets print what ran).
+// --only effectiveness|iterations|breakdown|switch|threads|memory runs one section (for iterating; targets print what ran).
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 bool Runs(string section) => only is null || only == section;
 var steadyRuns = quick ? 10 : 30;
@@ -115,6 +116,79 @@ try
             }
         }
 
+        Console.WriteLine();
+    }
+
+    // What the in-context baseline pays, and why no warmup can remove it: in a fully warm session, each shape's p50
+    // right after itself (back to back), after the file's last record, after sweeping 512 MiB of memory (evicting the CPU
+    // caches; no inference), and after 50 ms of idle. Thread CPU time, IntraOpNumThreads = 1.
+    if (Runs("switch"))
+    {
+        Console.WriteLine($"## Cache residency: a warm session's steady p50 after different predecessors, / b2b (thread CPU, IntraOpNumThreads = 1, {steadyRuns} runs each); load average {LoadAverage()}");
+        Console.WriteLine("| model | shape | b2b p50 | after the last record | after a 512 MiB memory sweep | after 50 ms idle |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var sweep = new byte[512 << 20];
+        long sink = 0;
+        void Sweep()
+        {
+            for (var i = 0; i < sweep.Length; i += 64)
+            {
+                sink += sweep[i]++;
+            }
+        }
+
+        foreach (var (name, model, file, shapes) in new[]
+        {
+            ("conv_relu", conv, convFile, convShapes.Select(s => ("x", s, false)).ToArray()),
+            ("MiniLM", miniLm, miniFile, miniShapes.Select(s => ("tokens", new long[] { s.Batch, s.Sequence }, true)).ToArray()),
+        })
+        {
+            using var session = Factory(model, 1)();
+            await OnnxWarmup.RunAsync(session, file, new WarmupReplayOptions());
+            using var runOptions = new RunOptions();
+            var outputs = session.OutputNames.ToArray();
+            var inputs = shapes.Select(s => SwitchInputs(s.Item2, s.Item3)).ToArray();
+            double Run(int i)
+            {
+                var started = ThreadCpuClock.NowMs();
+                using var result = session.Run(runOptions, inputs[i].Names, inputs[i].Values, outputs);
+                return ThreadCpuClock.NowMs() - started;
+            }
+
+            double P50(Action before, int i)
+            {
+                var runs = new double[steadyRuns];
+                for (var k = 0; k < runs.Length; k++)
+                {
+                    before();
+                    runs[k] = Run(i);
+                }
+
+                Array.Sort(runs);
+                return runs[runs.Length / 2];
+            }
+
+            var last = shapes.Length - 1;
+            for (var i = 0; i < shapes.Length; i++)
+            {
+                var shapeIndex = i;
+                var b2b = P50(() => Run(shapeIndex), i);
+                var afterLast = P50(() => Run(last), i);
+                var afterSweep = P50(Sweep, i);
+                var afterIdle = P50(() => Thread.Sleep(50), i);
+                Console.WriteLine($"| {name} | [{string.Join(",", shapes[i].Item2)}] | {b2b:F2} ms | {afterLast / b2b:F2}× | {afterSweep / b2b:F2}× | {afterIdle / b2b:F2}× |");
+            }
+
+            foreach (var input in inputs)
+            {
+                foreach (var value in input.Values)
+                {
+                    value.Dispose();
+                }
+            }
+        }
+
+        GC.KeepAlive(sink);
         Console.WriteLine();
     }
 
@@ -361,4 +435,19 @@ static byte[] LoadMiniLm()
     using var copy = new MemoryStream();
     stream.CopyTo(copy);
     return copy.ToArray();
+}
+
+// Inputs for a raw session run: conv's "x" (zeros) or MiniLM's three token inputs.
+static (string[] Names, OrtValue[] Values) SwitchInputs(long[] shape, bool tokens)
+{
+    var count = (int)shape.Aggregate(1L, (a, b) => a * b);
+    if (!tokens)
+    {
+        return (["x"], [OrtValue.CreateTensorValueFromMemory(new float[count], shape)]);
+    }
+
+    var ids = Enumerable.Range(0, count).Select(i => 100L + (i % 1000)).ToArray();
+    return (["input_ids", "attention_mask", "token_type_ids"],
+        [OrtValue.CreateTensorValueFromMemory(ids, shape), OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, count).ToArray(), shape),
+         OrtValue.CreateTensorValueFromMemory(new long[count], shape)]);
 }
