@@ -43,6 +43,17 @@ public sealed class BadInputTests : IDisposable
             Assert.Equal(record == 0 ? "0" : second.ToString(System.Globalization.CultureInfo.InvariantCulture), match.Groups[1].Value);
             Assert.Single(result.ErrLines, l => l.StartsWith("error: ", StringComparison.Ordinal));
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), "a damaged file must fail fast");
+            if (args.Contains("--json"))
+            {
+                // stdout stays one valid JSON document: the records before the damage, the error, the summary.
+                var json = result.Json();
+                Assert.Equal(record, json.GetProperty("records").GetArrayLength());
+                var error = json.GetProperty("error");
+                Assert.Equal(record, error.GetProperty("recordIndex").GetInt64());
+                Assert.Equal(record == 0 ? 0 : second, error.GetProperty("byteOffset").GetInt64());
+                Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+                Assert.Equal(record, json.GetProperty("summary").GetProperty("records").GetInt32());
+            }
         }
 
         Assert.False(File.Exists(_cli.PathOf("out.json")));

@@ -46,19 +46,53 @@ internal static class InspectCommand
         w.WriteString("file", path);
         w.WriteStartArray("records");
         var count = 0;
-        foreach (var record in InputFiles.ReadRaw(path, context))
+        try
         {
-            RecordJson.WriteRecord(w, record.Index, record.Offset, record.Bytes.Length, record.Log, maxValues, bytes: null);
-            output.FlushChunk();
-            count++;
+            foreach (var record in InputFiles.ReadRaw(path, context))
+            {
+                RecordJson.WriteRecord(w, record.Index, record.Offset, record.Bytes.Length, record.Log, maxValues, bytes: null);
+                output.FlushChunk();
+                count++;
+            }
+        }
+        catch (WarmupFormatException ex)
+        {
+            // Records already printed stay printed, so stdout is closed as valid JSON with the error in it; the error
+            // is then reported on stderr and the exit code as for any damaged file.
+            w.WriteEndArray();
+            w.WriteStartObject("error");
+            w.WriteString("kind", ex.Kind.ToString());
+            w.WriteString("message", ex.Problem);
+            WriteNumberOrNull(w, "recordIndex", ex.RecordIndex);
+            WriteNumberOrNull(w, "byteOffset", ex.ByteOffset);
+            w.WriteEndObject();
+            WriteSummary(w, count);
+            throw;
         }
 
         w.WriteEndArray();
+        WriteSummary(w, count);
+        return ExitCodes.Success;
+    }
+
+    private static void WriteSummary(System.Text.Json.Utf8JsonWriter w, int count)
+    {
         w.WriteStartObject("summary");
         w.WriteNumber("records", count);
         w.WriteEndObject();
         w.WriteEndObject();
-        return ExitCodes.Success;
+    }
+
+    private static void WriteNumberOrNull(System.Text.Json.Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } number)
+        {
+            w.WriteNumber(name, number);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
     }
 
     private static int RunTable(CliContext context, string path, int maxValues)
