@@ -81,9 +81,9 @@ public sealed class ValidateTests : IDisposable
 
         Assert.Equal(1, text.ExitCode);
         Assert.Contains("matches none of the model's inputs", AssertRecordError(text, file, 1).Value, StringComparison.Ordinal);
-        Assert.Contains("is DT_INT32 but the model expects DT_FLOAT", AssertRecordError(text, file, 2).Value, StringComparison.Ordinal);
+        Assert.Contains("is DT_INT32 but the model's input \"x\" takes DT_FLOAT", AssertRecordError(text, file, 2).Value, StringComparison.Ordinal);
         Assert.Contains("rank 1", AssertRecordError(text, file, 3).Value, StringComparison.Ordinal);
-        Assert.Contains("dimension 1 must be 1", AssertRecordError(text, file, 4).Value, StringComparison.Ordinal);
+        Assert.Contains("size 2 in dimension 1 where the model takes 1", AssertRecordError(text, file, 4).Value, StringComparison.Ordinal);
         var records = json.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("record").GetInt32()).Distinct().ToArray();
         Assert.Equal([1, 2, 3, 4], records);
         Assert.All(json.GetProperty("errors").EnumerateArray(), e => Assert.Equal("SignatureMismatch", e.GetProperty("kind").GetString()));

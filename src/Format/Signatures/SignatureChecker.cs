@@ -76,7 +76,7 @@ public static class SignatureChecker
     {
         var modelInputs = signature.Inputs.Select(i => i.Name).ToArray();
         var addressed = new Dictionary<string, string>(StringComparer.Ordinal);
-        var symbols = new Dictionary<string, (long Size, string Input)>(StringComparer.Ordinal);
+        var symbols = new TensorSymbols();
         foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var resolved = InputNames.Resolve(name, modelInputs, options.InputNameMap, signature.Key);
@@ -99,59 +99,24 @@ public static class SignatureChecker
         foreach (var missing in signature.Inputs.Where(i => !addressed.ContainsKey(i.Name)))
         {
             issues.Add(Error(WarmupErrorKind.SignatureMismatch,
-                $"the request lacks model input \"{missing.Name}\" ({missing.DType} {FormatShape(missing.Shape)}) of signature \"{signature.Key}\". Add it."));
+                $"the request lacks model input \"{missing.Name}\" ({missing.DType} {TensorRules.FormatShape(missing.Shape)}) of signature \"{signature.Key}\". Add it."));
         }
     }
 
-    private static void CheckTensor(string name, TensorProto tensor, SignatureTensor expected, Dictionary<string, (long Size, string Input)> symbols,
-        List<WarmupIssue> issues)
+    private static void CheckTensor(string name, TensorProto tensor, SignatureTensor expected, TensorSymbols symbols, List<WarmupIssue> issues)
     {
         var what = $"input \"{name}\"";
-        if (DTypes.TryParse(expected.DType, out var expectedType) && !DTypes.Get(expectedType).IsSupported)
+        var expectedType = DTypes.TryParse(expected.DType, out var dataType) ? DTypes.Get(dataType) : null;
+        if (TensorRules.CheckDType(what, tensor.Dtype, expected.Name, expected.DType, expectedType) is { } dtype)
         {
-            issues.Add(Error(WarmupErrorKind.UnsupportedDtype,
-                $"model input \"{expected.Name}\" has dtype {expected.DType}, which ONNX Runtime cannot run from .NET."));
+            issues.Add(Error(dtype.Kind == TensorMismatchKind.UnsupportedDType ? WarmupErrorKind.UnsupportedDtype : WarmupErrorKind.SignatureMismatch,
+                dtype.Message));
         }
 
-        var actualType = DTypes.Name(tensor.Dtype);
-        if (!string.Equals(actualType, expected.DType, StringComparison.Ordinal))
+        var shape = tensor.TensorShape is { UnknownRank: true } ? null : TensorShapes.FromProto(tensor.TensorShape);
+        if (TensorRules.CheckShape(what, shape, expected.Name, expected.Shape, symbols) is { } mismatch)
         {
-            issues.Add(Error(WarmupErrorKind.SignatureMismatch, $"{what} is {actualType} but the model expects {expected.DType}. Convert the values."));
-        }
-
-        if (expected.Shape is null || tensor.TensorShape is { UnknownRank: true })
-        {
-            return;
-        }
-
-        var shape = TensorShapes.FromProto(tensor.TensorShape);
-        if (shape.Length != expected.Shape.Count)
-        {
-            issues.Add(Error(WarmupErrorKind.SignatureMismatch,
-                $"{what} has rank {shape.Length} ({TensorShapes.Format(shape)}) but the model expects rank {expected.Shape.Count} ({FormatShape(expected.Shape)})."));
-            return;
-        }
-
-        for (var axis = 0; axis < shape.Length; axis++)
-        {
-            var dim = expected.Shape[axis];
-            if (dim.IsFixed && dim.Size != shape[axis])
-            {
-                issues.Add(Error(WarmupErrorKind.SignatureMismatch,
-                    $"{what} has shape {TensorShapes.Format(shape)} but the model expects {FormatShape(expected.Shape)}: dimension {axis} must be {dim.Size}."));
-            }
-            else if (dim.Symbol is { } symbol)
-            {
-                if (symbols.TryGetValue(symbol, out var bound) && bound.Size != shape[axis])
-                {
-                    issues.Add(Warning(WarmupErrorKind.SignatureMismatch,
-                        $"{what} sets dimension \"{symbol}\" to {shape[axis]} but input \"{bound.Input}\" sets it to {bound.Size}; the model names both the same."));
-                }
-                else
-                {
-                    symbols[symbol] = (shape[axis], name);
-                }
-            }
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch, mismatch.Message));
         }
     }
 
@@ -245,10 +210,5 @@ public static class SignatureChecker
         return features;
     }
 
-    private static string FormatShape(IReadOnlyList<SignatureDimension>? shape) =>
-        shape is null ? "unknown rank" : "[" + string.Join(",", shape.Select(d => d.Symbol ?? d.Size.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
-
     private static WarmupIssue Error(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Error, kind, null, null, message);
-
-    private static WarmupIssue Warning(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Warning, kind, null, null, message);
 }
