@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Protos.TensorFlow;
+using Warmup.Format.Signatures;
 using Warmup.Format.Tensors;
 using TensorProto = Warmup.Format.Protos.TensorFlow.TensorProto;
 
@@ -420,7 +421,7 @@ internal static class RequestMapper
         private readonly InferenceSession _session;
         private readonly string _signature;
         private readonly List<(string Input, OrtValue Value, WarmupTensorShape Shape, IDisposable? Pin)> _feeds = [];
-        private readonly Dictionary<string, (long Size, string Input)> _symbolic = new(StringComparer.Ordinal);
+        private readonly TensorSymbols _symbols = new();
         private bool _built;
 
         public FeedBuilder(InferenceSession session, string signature)
@@ -481,63 +482,43 @@ internal static class RequestMapper
             }
 
             var expected = DTypes.FromOnnx((OnnxElementType)(int)metadata.ElementDataType);
-            if (expected is null || !expected.IsSupported)
+            var mismatch = TensorRules.CheckDType(requestName, data.DType.DataType, input, expected?.Name ?? $"ONNX {metadata.ElementDataType}", expected)
+                ?? TensorRules.CheckShape(requestName, data.Shape, input, DeclaredShape(metadata), _symbols);
+            if (mismatch is not null)
             {
-                throw new WarmupReplayException(WarmupFailureKind.UnsupportedDtype,
-                    $"the model's input \"{input}\" has element type {metadata.ElementDataType}, which warmup cannot feed from .NET.");
-            }
-
-            if (expected.DataType != data.DType.DataType)
-            {
-                throw new WarmupReplayException(WarmupFailureKind.DTypeMismatch,
-                    $"{requestName} is {data.DType.Name} but the model's input \"{input}\" takes {expected.Name} (ONNX {metadata.ElementDataType}). " +
-                    $"Write the sample as {expected.Name}.");
-            }
-
-            var dims = metadata.Dimensions;
-            var shape = data.Shape;
-            // ONNX Runtime reports no dims both for scalars and for inputs of unknown rank; only a known rank is checked.
-            if (dims.Length == 0 && shape.Length == 0)
-            {
-                return;
-            }
-
-            if (dims.Length != 0 && dims.Length != shape.Length)
-            {
-                throw ShapeMismatch(requestName, input, shape, metadata, $"rank {shape.Length} where the model takes rank {dims.Length}");
-            }
-
-            for (var d = 0; d < dims.Length; d++)
-            {
-                if (dims[d] >= 0 && dims[d] != shape[d])
+                throw new WarmupReplayException(mismatch.Kind switch
                 {
-                    throw ShapeMismatch(requestName, input, shape, metadata, $"size {shape[d]} in dimension {d} where the model takes {dims[d]}");
-                }
-
-                var symbol = metadata.SymbolicDimensions.Length > d ? metadata.SymbolicDimensions[d] : null;
-                if (dims[d] < 0 && !string.IsNullOrEmpty(symbol))
-                {
-                    if (_symbolic.TryGetValue(symbol, out var seen) && seen.Size != shape[d])
-                    {
-                        throw ShapeMismatch(requestName, input, shape, metadata,
-                            $"size {shape[d]} for dimension \"{symbol}\", which is {seen.Size} in input \"{seen.Input}\"");
-                    }
-
-                    _symbolic.TryAdd(symbol, (shape[d], input));
-                }
+                    TensorMismatchKind.UnsupportedDType => WarmupFailureKind.UnsupportedDtype,
+                    TensorMismatchKind.DType => WarmupFailureKind.DTypeMismatch,
+                    _ => WarmupFailureKind.ShapeMismatch,
+                }, mismatch.Message);
             }
         }
-
-        private static WarmupReplayException ShapeMismatch(string requestName, string input, long[] shape, NodeMetadata metadata, string detail) =>
-            new(WarmupFailureKind.ShapeMismatch,
-                $"{requestName} has shape {TensorShapes.Format(shape)}: {detail} (model input \"{input}\" is {FormatDims(metadata)}). " +
-                "Write the sample with the model's shape.");
     }
 
-    internal static string FormatDims(NodeMetadata metadata) =>
-        "[" + string.Join(",", metadata.Dimensions.Select((d, i) =>
-            d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : metadata.SymbolicDimensions.Length > i && !string.IsNullOrEmpty(metadata.SymbolicDimensions[i]) ? metadata.SymbolicDimensions[i] : "?")) + "]";
+    /// <summary>
+    /// A session input's dimensions in the rules' neutral form: -1 with a <c>dim_param</c> name is symbolic, -1 without
+    /// one is unknown, and no dimensions at all is unknown rank (ONNX Runtime reports scalars and inputs of unknown rank alike).
+    /// </summary>
+    internal static SignatureDimension[]? DeclaredShape(NodeMetadata metadata)
+    {
+        var dims = metadata.Dimensions;
+        if (dims.Length == 0)
+        {
+            return null;
+        }
+
+        var shape = new SignatureDimension[dims.Length];
+        for (var d = 0; d < dims.Length; d++)
+        {
+            var symbol = metadata.SymbolicDimensions.Length > d ? metadata.SymbolicDimensions[d] : null;
+            shape[d] = dims[d] >= 0 ? SignatureDimension.Fixed(dims[d])
+                : string.IsNullOrEmpty(symbol) ? SignatureDimension.Unknown
+                : SignatureDimension.Symbolic(symbol);
+        }
+
+        return shape;
+    }
 
     /// <summary>
     /// Makes an ONNX Runtime tensor of a checked request tensor. A numeric tensor is not copied: the tensor is created over
