@@ -166,18 +166,7 @@ namespace Warmup.Generator
                     w.Line(element + "[] values = " + Tensors + (isString ? ".FlattenStrings(value);" : ".Flatten<" + element + ">(value);"));
                 }
 
-                if (input.Rank > 0)
-                {
-                    w.Line(Tensors + ".CheckShape(shape, new long[] { " + string.Join(", ", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, " + name + ", SignatureName, WarmupModelName);");
-                }
-
-                if (batched)
-                {
-                    w.Open("if (batchSize > 0)");
-                    w.Line("values = " + Tensors + ".Tile(values, shape, batchSize, " + name + ", SignatureName, WarmupModelName);");
-                    w.Line("shape[0] = batchSize;");
-                    w.Close();
-                }
+                EmitShapeCheckAndTiling(w, input, name, batched);
             }
 
             w.Line(isString
@@ -201,22 +190,28 @@ namespace Warmup.Generator
             {
                 w.Line("byte[][] values = " + input.BytesPropertyName + ";");
                 w.Line("long[] shape = new long[] { values.Length };");
-                if (input.Rank > 0)
-                {
-                    w.Line(Tensors + ".CheckShape(shape, new long[] { " + string.Join(", ", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, " + name + ", SignatureName, WarmupModelName);");
-                }
-
-                if (batched)
-                {
-                    w.Open("if (batchSize > 0)");
-                    w.Line("values = " + Tensors + ".Tile(values, shape, batchSize, " + name + ", SignatureName, WarmupModelName);");
-                    w.Line("shape[0] = batchSize;");
-                    w.Close();
-                }
+                EmitShapeCheckAndTiling(w, input, name, batched);
             }
 
             w.Line("request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(" + Tensors + ".CheckBytes(values, " + name + "), shape));");
             w.Close();
+        }
+
+        /// <summary>Checks <c>shape</c> against the signature's fixed dimensions, then tiles <c>values</c> to the batch size (the batch rule).</summary>
+        private static void EmitShapeCheckAndTiling(CodeWriter w, InputModel input, string name, bool batched)
+        {
+            if (input.Rank > 0)
+            {
+                w.Line(Tensors + ".CheckShape(shape, new long[] { " + string.Join(", ", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, " + name + ", SignatureName, WarmupModelName);");
+            }
+
+            if (batched)
+            {
+                w.Open("if (batchSize > 0)");
+                w.Line("values = " + Tensors + ".Tile(values, shape, batchSize, " + name + ", SignatureName, WarmupModelName);");
+                w.Line("shape[0] = batchSize;");
+                w.Close();
+            }
         }
 
         private static void EmitExampleInputs(CodeWriter w, SignatureModel signature)
