@@ -3,11 +3,14 @@ using Xunit;
 namespace Warmup.Generator.Tests;
 
 /// <summary>
-/// Generated code for representative models, compared with checked-in baselines under Baselines/&lt;scenario&gt;/.
+/// Generated code for representative models, compared with checked-in baselines under Baselines/&lt;scenario&gt;/; the
+/// files every scenario generates alike (attributes, tensor helpers) are kept once, under Baselines/Shared/.
 /// Set WARMUP_UPDATE_BASELINES=1 to rewrite them after an intended change, then review the diff.
 /// </summary>
 public class BaselineTests
 {
+    private static readonly string[] SharedHints = ["Warmup.Attributes.g.cs", "Warmup.Tensors.g.cs"];
+
     public static TheoryData<string> ScenarioNames => new(Scenarios.All.Select(s => s.Name));
 
     [Theory]
@@ -23,6 +26,7 @@ public class BaselineTests
             && !(d.Id == "CS1591" && d.Location.SourceTree?.FilePath.StartsWith("/src/Samples", StringComparison.Ordinal) == true))));
 
         string directory = Path.Combine(GeneratorHarness.SourceDirectory, "Baselines", name);
+        string shared = Path.Combine(GeneratorHarness.SourceDirectory, "Baselines", "Shared");
         bool update = Environment.GetEnvironmentVariable("WARMUP_UPDATE_BASELINES") == "1";
         var generated = result.RunResult.GeneratedSources
             .Where(s => s.HintName != "Microsoft.CodeAnalysis.EmbeddedAttribute.cs")
@@ -35,20 +39,22 @@ public class BaselineTests
             }
 
             Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(shared);
             foreach ((string hint, string text) in generated)
             {
-                File.WriteAllText(Path.Combine(directory, hint), text);
+                File.WriteAllText(Path.Combine(SharedHints.Contains(hint) ? shared : directory, hint), text);
             }
 
             return;
         }
 
         Assert.True(Directory.Exists(directory), $"No baselines in {directory}: run with WARMUP_UPDATE_BASELINES=1 and review them.");
-        string[] expectedFiles = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+        string[] expectedFiles = Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>().Concat(SharedHints)
+            .Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(expectedFiles, generated.Keys.Order(StringComparer.Ordinal).ToArray());
         foreach ((string hint, string text) in generated)
         {
-            string expected = File.ReadAllText(Path.Combine(directory, hint));
+            string expected = File.ReadAllText(Path.Combine(SharedHints.Contains(hint) ? shared : directory, hint));
             Assert.True(expected == text, $"{name}/{hint} differs from its baseline. Run with WARMUP_UPDATE_BASELINES=1 and review the diff.\n--- generated ---\n{text}");
         }
     }
