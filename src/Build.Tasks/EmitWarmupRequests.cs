@@ -190,18 +190,10 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
             return;
         }
 
-        Directory.CreateDirectory(to.DirectoryName!);
-        var temp = Path.Combine(to.DirectoryName!, $".{to.Name}.{Guid.NewGuid():N}.tmp");
-        try
+        using (var input = SafeFile.OpenRead(source, "the model file", 1 << 16))
         {
-            File.Copy(source, temp);
             // Same timestamp as the source: the next build sees the copy as current.
-            File.SetLastWriteTimeUtc(temp, from.LastWriteTimeUtc);
-            File.Move(temp, target, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
+            SafeFile.WriteAtomic(target, input.CopyTo, new AtomicWriteOptions { PreserveUnchanged = false, LastWriteTimeUtc = from.LastWriteTimeUtc });
         }
     }
 

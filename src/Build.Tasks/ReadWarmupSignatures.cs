@@ -1,3 +1,4 @@
+using Warmup.Format;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -106,24 +107,6 @@ public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task
     internal static bool WriteIfChanged(string path, string text)
     {
         var bytes = Utf8.GetBytes(text);
-        if (File.Exists(path) && new FileInfo(path).Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
-        {
-            return false;
-        }
-
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
-        return true;
+        return SafeFile.WriteAtomic(path, stream => stream.Write(bytes));
     }
 }

@@ -11,6 +11,9 @@ internal static class ExitCodes
 
     /// <summary>Usage error, or a file that cannot be read at all (missing, a directory, unreadable).</summary>
     public const int Usage = 2;
+
+    /// <summary>Interrupted by SIGINT (128 + 2, as shells report it); temp files are removed first.</summary>
+    public const int Interrupted = 130;
 }
 
 /// <summary>An expected failure: printed as one <c>error: …</c> line, never with a stack trace.</summary>

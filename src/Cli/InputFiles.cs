@@ -10,33 +10,30 @@ internal sealed record RawRecord(long Index, long Offset, byte[] Bytes, Predicti
 /// <summary>Opening the files a command is given, with one-line errors (exit code 2) for missing or wrong paths.</summary>
 internal static class InputFiles
 {
-    /// <summary>Checks that <paramref name="path"/> is an existing file (not a directory).</summary>
+    /// <summary>Checks that <paramref name="path"/> is an existing regular file (not a directory, FIFO or device).</summary>
     public static string RequireFile(string path, string what)
     {
-        if (Directory.Exists(path))
-        {
-            throw CliException.Usage($"{path}: is a directory, but {what} must be a file. Pass the file's path.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw CliException.Usage($"{path}: file not found. Check the path of {what}.");
-        }
-
-        return path;
-    }
-
-    /// <summary>Opens a file for reading; missing files and directories raise usage errors.</summary>
-    public static FileStream OpenRead(string path, string what)
-    {
-        RequireFile(path, what);
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            SafeFile.RequireRegular(path, what);
+            return path;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException(ExitCodes.Usage, $"{path}: cannot open {what} ({ex.Message}).", ex);
+            throw new CliException(ExitCodes.Usage, ex.Message, ex);
+        }
+    }
+
+    /// <summary>Opens a regular file for reading; anything else raises a usage error naming the file.</summary>
+    public static FileStream OpenRead(string path, string what)
+    {
+        try
+        {
+            return SafeFile.OpenRead(path, what, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, ex.Message.StartsWith(path, StringComparison.Ordinal) ? ex.Message : $"{path}: cannot open {what} ({ex.Message}).", ex);
         }
     }
 
@@ -91,40 +88,35 @@ internal static class InputFiles
     }
 }
 
-/// <summary>Writes an output file atomically: a temp file in the same folder, renamed over the target when complete.</summary>
-internal static class AtomicFile
+/// <summary>
+/// Writes a command's output file through <see cref="SafeFile.WriteAtomic"/> (temp file, then rename; only a regular file
+/// is replaced; a link to a regular file writes its target), or to standard output when the path is <c>-</c>. Interrupting
+/// the command removes the temp file.
+/// </summary>
+internal static class OutputFile
 {
-    public static void Write(string path, Action<Stream> write)
+    public const string StandardOutput = "-";
+
+    /// <summary>Writes <paramref name="path"/>; returns false when the file already held exactly these bytes.</summary>
+    public static bool Write(CliContext context, string path, Action<Stream> write, bool preserveUnchanged = false)
     {
-        var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath))
+        if (path == StandardOutput)
         {
-            throw CliException.Usage($"{path}: is a directory. Pass an output file path.");
+            var stdout = context.OpenStandardOutput();
+            write(stdout);
+            stdout.Flush();
+            return true;
         }
 
-        var directory = Path.GetDirectoryName(fullPath)!;
-        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Directory.CreateDirectory(directory);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
+            return SafeFile.WriteAtomic(path, write, new AtomicWriteOptions { PreserveUnchanged = preserveUnchanged, CancellationToken = context.Cancellation });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException(ExitCodes.Usage, $"{path}: cannot write the file ({ex.Message}). Check that the folder is writable.", ex);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
+            throw new CliException(ExitCodes.Usage, ex.Message.StartsWith(path, StringComparison.Ordinal) || ex.Message.StartsWith(Path.GetFullPath(path), StringComparison.Ordinal)
+                ? ex.Message
+                : $"{path}: cannot write the file ({ex.Message}). Check that the folder is writable.", ex);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Warmup.Format.Tensors;
 
 namespace Warmup.Cli;
 
@@ -7,8 +8,11 @@ namespace Warmup.Cli;
 /// not by the file. Other root properties are skipped; syntax errors raise <see cref="JsonException"/> with the line and byte
 /// position in the file.
 /// </summary>
-internal sealed class JsonRecordReader(Stream stream)
+internal sealed class JsonRecordReader(Stream stream, string path, TensorLimits limits)
 {
+    // A record's JSON may hold its bytes in base64 and its values as text: several times the record, never unbounded.
+    private readonly long _maxRecordText = Math.Min(Array.MaxLength, Math.Max(64L << 20, limits.MaxRecordBytes * 8));
+
     private enum Phase { BeforeRoot, InRoot, InRecords, AfterRoot, Done }
 
     private enum Step { Continue, NeedMore, Record, End }
@@ -171,7 +175,13 @@ internal sealed class JsonRecordReader(Stream stream)
 
         if (_end == _buffer.Length)
         {
-            // One token or record is larger than the buffer: grow it (bounded by the largest record).
+            // One token or record is larger than the buffer: grow it (bounded by the largest record, and by the budget).
+            if (_buffer.Length >= _maxRecordText)
+            {
+                throw CliException.Invalid($"{path}: a record's JSON is larger than {RecordBudget.FormatBytes(_maxRecordText)}, far beyond the per-record budget " +
+                    $"of {RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Split the record, or raise --max-record-mib.");
+            }
+
             Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, (long)_buffer.Length * 2));
         }
 

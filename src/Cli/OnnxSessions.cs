@@ -19,6 +19,7 @@ internal static class OnnxSessions
             throw CliException.Usage($"{modelPath}: is a directory; this command runs an .onnx model on ONNX Runtime. Pass the .onnx file.");
         }
 
+        // ONNX Runtime opens the file itself: a FIFO or device must be refused before it blocks or reads forever.
         return InputFiles.RequireFile(modelPath, "the ONNX model");
     }
 
@@ -31,6 +32,7 @@ internal static class OnnxSessions
         // Under auto, falling back to CPU is the expected outcome with the CPU package: the report names the device used,
         // so the Runtime's fallback warning is only shown when CUDA was asked for explicitly.
         var logger = device == ExecutionProvider.Cuda ? new StderrLogger(context) : null;
+        RouteNativeLog(context);
         var provider = device;
         var settled = false;
         return () =>
@@ -56,6 +58,38 @@ internal static class OnnxSessions
                 throw CliException.Invalid(ex.Message.Split('\n')[0]);
             }
         };
+    }
+
+    // Kept alive for as long as ONNX Runtime may call it.
+    private static DOrtLoggingFunction? _nativeLog;
+
+    /// <summary>
+    /// ONNX Runtime's own log (multi-line, coloured, written straight to stderr by default) goes through our messages:
+    /// errors and warnings as one escaped <c>warning: onnxruntime: …</c> line each; informational lines are dropped.
+    /// </summary>
+    private static void RouteNativeLog(CliContext context)
+    {
+        if (OrtEnv.IsCreated)
+        {
+            return;
+        }
+
+        _nativeLog = (_, severity, _, _, _, message) =>
+        {
+            if (severity >= OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING)
+            {
+                context.Warning("onnxruntime: " + message.Trim());
+            }
+        };
+        var options = new EnvironmentCreationOptions { logId = "warmup", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, loggingFunction = _nativeLog };
+        try
+        {
+            OrtEnv.CreateInstanceWithOptions(ref options);
+        }
+        catch (OnnxRuntimeException)
+        {
+            // Created meanwhile with default options: its log stays as it is.
+        }
     }
 
     /// <summary>Runtime log messages at warning level and above, as <c>warning: …</c> lines on stderr.</summary>

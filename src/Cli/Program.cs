@@ -8,16 +8,28 @@ namespace Warmup.Cli;
 public static class Program
 {
     /// <summary>Process entry point.</summary>
-    public static int Main(string[] args) =>
-        Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected && !Console.IsErrorRedirected);
+    public static int Main(string[] args)
+    {
+        using var context = new CliContext(Console.Out, Console.Error, interactive: !Console.IsOutputRedirected && !Console.IsErrorRedirected,
+            Console.OpenStandardOutput);
+        using var interrupt = Interruption.Register(context);
+        return Run(args, context);
+    }
 
     /// <summary>Runs the tool in-process with the given writers (never a terminal, so no progress) and returns the exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, interactive: false);
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
+        using var context = new CliContext(stdout, stderr, interactive);
+        return Run(args, context);
+    }
+
+    private static int Run(string[] args, CliContext context)
+    {
         ArgumentNullException.ThrowIfNull(args);
-        var context = new CliContext(stdout, stderr, interactive);
+        var stderr = context.Error;
+        var stdout = context.Out;
         var root = BuildRootCommand(context);
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
@@ -32,7 +44,10 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        return parseResult.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        return parseResult.Invoke(new InvocationConfiguration
+        {
+            Output = stdout, Error = ((EscapingWriter)stderr).Inner, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        });
     }
 
     /// <summary>The command tree; every action runs inside <see cref="Guard"/>.</summary>
@@ -41,7 +56,7 @@ public static class Program
         var root = new RootCommand(
             "Inspect, validate, create, convert, replay and measure TensorFlow Serving warmup files " +
             "(assets.extra/tf_serving_warmup_requests) on ONNX Runtime.\n" +
-            "Exit codes: 0 success, 1 invalid input or failed run, 2 usage error or unreadable file.")
+            "Exit codes: 0 success, 1 invalid input or failed run, 2 usage error or unreadable file, 130 interrupted (SIGINT; 143 for SIGTERM).")
         {
             InspectCommand.Create(context),
             ValidateCommand.Create(context),
@@ -60,6 +75,11 @@ public static class Program
         {
             return body();
         }
+        catch (Exception) when (context.Cancellation.IsCancellationRequested)
+        {
+            Interruption.Report(context);
+            return Interruption.ExitCode;
+        }
         catch (CliException ex)
         {
             context.Error.WriteLine("error: " + ex.Message);
@@ -75,6 +95,11 @@ public static class Program
             context.Error.WriteLine("error: cancelled.");
             return ExitCodes.Invalid;
         }
+        catch (Warmup.Format.Signatures.ModelSignatureException ex)
+        {
+            context.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.Invalid;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             context.Error.WriteLine("error: " + ex.Message);
@@ -86,7 +111,7 @@ public static class Program
             context.Error.WriteLine($"error: unexpected failure ({ex.GetType().Name}): {ex.Message}");
             if (Environment.GetEnvironmentVariable("WARMUP_DEBUG") == "1")
             {
-                context.Error.WriteLine(ex);
+                ((EscapingWriter)context.Error).Inner.WriteLine(ex);
             }
 
             return ExitCodes.Invalid;

@@ -29,6 +29,11 @@ internal static class RecordBuilder
 
                 foreach (var input in inputs.EnumerateObject())
                 {
+                    if (request.Inputs.ContainsKey(input.Name))
+                    {
+                        throw at.Error($"inputs.{input.Name}", "is given twice. Keep one.");
+                    }
+
                     request.Inputs.Add(input.Name, TensorOf(input.Value, at.Field($"inputs.{input.Name}")));
                 }
 
@@ -48,6 +53,11 @@ internal static class RecordBuilder
                     foreach (var task in tasks.EnumerateArray())
                     {
                         var taskAt = at.Field($"tasks[{i++}]");
+                        if (task.ValueKind != JsonValueKind.Object)
+                        {
+                            throw taskAt.Error("", "is not an object {\"method\",\"model\"}.");
+                        }
+
                         multi.Tasks.Add(new InferenceTask
                         {
                             MethodName = StringOf(task, "method", taskAt),
@@ -86,7 +96,7 @@ internal static class RecordBuilder
         };
         if (element.TryGetProperty("version", out var version) && version.ValueKind != JsonValueKind.Null)
         {
-            spec.Version = version.TryGetInt64(out var v) ? v : throw at.Error("version", "is not an integer.");
+            spec.Version = version.ValueKind == JsonValueKind.Number && version.TryGetInt64(out var v) ? v : throw at.Error("version", "is not an integer.");
         }
         else if (element.TryGetProperty("versionLabel", out _))
         {
@@ -97,7 +107,7 @@ internal static class RecordBuilder
     }
 
     private static string StringOf(JsonElement element, string name, Location at) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw at.Error(name, "is missing or not a string.");
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw at.Error(name, "is missing or not a string.");
 
     private static Input InputOf(JsonElement record, Location at)
     {
@@ -136,6 +146,11 @@ internal static class RecordBuilder
         foreach (var property in element.EnumerateObject())
         {
             var featureAt = at.Field(property.Name);
+            if (features.Feature.ContainsKey(property.Name))
+            {
+                throw featureAt.Error("", "is given twice. Keep one.");
+            }
+
             var type = StringOf(property.Value, "type", featureAt);
             var feature = new Feature();
             switch (type)
@@ -182,9 +197,19 @@ internal static class RecordBuilder
             throw at.Error("shape", "is missing: expected an array of dimensions such as [2,3] ([] for a scalar).");
         }
 
-        var shape = shapeElement.EnumerateArray().Select(d => d.TryGetInt64(out var v) && v >= 0 ? v : throw at.Error("shape", "holds a dimension that is not a non-negative integer.")).ToArray();
+        var shape = shapeElement.EnumerateArray()
+            .Select(d => d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var v) && v >= 0 ? v : throw at.Error("shape", $"holds {d.GetRawText()}, which is not a non-negative integer."))
+            .ToArray();
+        var count = TensorShapes.ElementCount(shape, at.Describe(), TensorLimits.Default);
+        var given = element.TryGetProperty("values", out var valuesElement) && valuesElement.ValueKind == JsonValueKind.Array ? valuesElement.GetArrayLength() : -1;
         try
         {
+            if (given >= 0 && given < count)
+            {
+                // TensorFlow's fill rule, kept compact: the values go to the typed field and the last one repeats.
+                return TensorProtoConverter.FromFillRule(BuildTensor(element, at, dataType, [given]), shape);
+            }
+
             return TensorProtoConverter.FromTensorData(BuildTensor(element, at, dataType, shape));
         }
         catch (ArgumentException ex)
@@ -219,7 +244,7 @@ internal static class RecordBuilder
     {
         if (!element.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
         {
-            throw at.Error("values", "is missing: expected an array with every value in row-major order.");
+            throw at.Error("values", "is missing: expected an array of values in row-major order (fewer than the shape holds repeat the last one, as in TensorFlow).");
         }
 
         var result = new T[values.GetArrayLength()];
@@ -255,6 +280,8 @@ internal static class RecordBuilder
     private sealed record Location(string File, int Position, string Path = "")
     {
         public Location Field(string name) => this with { Path = Path.Length == 0 ? name : $"{Path}.{name}" };
+
+        public string Describe() => $"\"{Path}\"";
 
         public CliException Error(string field, string problem)
         {

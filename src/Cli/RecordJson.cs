@@ -153,7 +153,8 @@ internal static class RecordJson
 
         try
         {
-            var values = TensorPreview.Decode(tensor, what, maxValues);
+            // Without a preview limit (convert), the values as stored: a fill-rule tensor keeps its compact form.
+            var values = maxValues is null ? TensorPreview.Stored(tensor, what) : TensorPreview.Decode(tensor, what, maxValues);
             w.WritePropertyName("values");
             WriteValues(w, values.Values);
         }
@@ -323,7 +324,24 @@ internal static class RecordJson
     /// The serialized bytes of one JSON record: its <c>"bytes"</c> when present (after checking that the readable fields
     /// still describe them), otherwise a PredictionLog rebuilt from the readable fields.
     /// </summary>
-    public static byte[] ToBytes(JsonElement record, string file, int position)
+    public static byte[] ToBytes(JsonElement record, string file, int position, TensorLimits limits)
+    {
+        try
+        {
+            return ToBytesCore(record, file, position, limits);
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw Invalid(file, position, ex.Problem);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException or KeyNotFoundException)
+        {
+            // A value of the wrong JSON type (a string where a number belongs, invalid UTF-8 in a string…).
+            throw Invalid(file, position, $"a field has the wrong type or an invalid value ({ex.Message.TrimEnd('.')}). Compare it with what 'warmup convert <file> <out.json>' writes.");
+        }
+    }
+
+    private static byte[] ToBytesCore(JsonElement record, string file, int position, TensorLimits limits)
     {
         if (record.ValueKind != JsonValueKind.Object)
         {
@@ -332,7 +350,20 @@ internal static class RecordJson
 
         if (record.TryGetProperty("bytes", out var bytesElement))
         {
-            if (bytesElement.ValueKind != JsonValueKind.String || !bytesElement.TryGetBytesFromBase64(out var bytes))
+            if (bytesElement.ValueKind != JsonValueKind.String)
+            {
+                throw Invalid(file, position, "\"bytes\" is not a base64 string.");
+            }
+
+            // Checked before decoding: base64 holds 3 bytes per 4 characters.
+            var encoded = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(bytesElement).Length;
+            if (encoded / 4m * 3 > limits.MaxRecordBytes)
+            {
+                throw Invalid(file, position, $"\"bytes\" holds about {RecordBudget.FormatBytes(encoded / 4m * 3)}, above the per-record budget of " +
+                    $"{RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Raise --max-record-mib if the record is meant to be this large.");
+            }
+
+            if (!bytesElement.TryGetBytesFromBase64(out var bytes))
             {
                 throw Invalid(file, position, "\"bytes\" is not a base64 string.");
             }
@@ -341,6 +372,7 @@ internal static class RecordJson
             try
             {
                 log = WarmupFile.ParseRecord(bytes, position, 0);
+                RecordBudget.Check(log, limits);
             }
             catch (WarmupFormatException ex)
             {
@@ -357,7 +389,17 @@ internal static class RecordJson
             return bytes;
         }
 
-        return DeterministicProto.Serialize(RecordBuilder.FromView(record, file, position));
+        var rebuilt = RecordBuilder.FromView(record, file, position);
+        try
+        {
+            RecordBudget.Check(rebuilt, limits);
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw Invalid(file, position, ex.Problem);
+        }
+
+        return DeterministicProto.Serialize(rebuilt);
     }
 
     private static JsonElement ViewOf(PredictionLog log)
@@ -443,13 +485,29 @@ internal static class TensorPreview
     /// The first <paramref name="maxValues"/> values (all when null) in row-major order, with TensorFlow's fill rule.
     /// Memory is bounded by the record, never by the shape.
     /// </summary>
-    public static TensorData Decode(TensorProto tensor, string what, int? maxValues)
+    /// <summary>
+    /// The values as the record stores them: every value of <c>tensor_content</c>, or the typed field as written (fewer
+    /// than the shape holds under TensorFlow's fill rule). Memory is bounded by the record, never by the shape.
+    /// </summary>
+    public static TensorData Stored(TensorProto tensor, string what)
     {
-        var shape = TensorProtoConverter.Validate(tensor, what);
-        var count = TensorShapes.ElementCount(shape, what);
+        var dtype = DTypes.Get(tensor.Dtype);
+        var stored = !dtype.IsString && !tensor.TensorContent.IsEmpty && dtype.ElementSize > 0
+            ? tensor.TensorContent.Length / dtype.ElementSize
+            : TensorProtoConverter.TypedField(tensor, dtype).Count;
+        return Decode(tensor, what, stored, Unbounded);
+    }
+
+    // Only the stored values are decoded, so the shape's size needs no limit here.
+    private static readonly TensorLimits Unbounded = new() { MaxElements = long.MaxValue, MaxBytes = long.MaxValue, MaxRecordBytes = long.MaxValue };
+
+    public static TensorData Decode(TensorProto tensor, string what, int? maxValues, TensorLimits? limits = null)
+    {
+        var shape = TensorProtoConverter.Validate(tensor, what, limits);
+        var count = TensorShapes.ElementCount(shape, what, limits);
         if (maxValues is null || count <= maxValues)
         {
-            return TensorProtoConverter.ToTensorData(tensor, what);
+            return TensorProtoConverter.ToTensorData(tensor, what, limits);
         }
 
         // A copy holding only the first k values, as a vector: same dtype, same fill rule.

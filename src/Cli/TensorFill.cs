@@ -1,3 +1,4 @@
+using Warmup.Format;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
 
@@ -17,10 +18,14 @@ internal static class TensorFill
     public static TensorData Create(DataType dataType, long[] shape, string fill, SplitMix64 random, string what)
     {
         var count = TensorShapes.ElementCount(shape, what);
-        var size = Math.Max(1, DTypes.Get(dataType).ElementSize);
-        if (count * size > TensorLimits.Default.MaxBytes)
+        var dtype = DTypes.Get(dataType);
+        // A string element costs its (up to 8) bytes plus its managed and native overhead.
+        var size = dtype.IsString ? TensorLimits.StringElementOverheadBytes + 8 : Math.Max(1, dtype.ElementSize);
+        if (count * (decimal)size > TensorLimits.Default.MaxBytes)
         {
-            throw CliException.Invalid($"{what} with shape {TensorShapes.Format(shape)} would need {count * size} bytes, above the {TensorLimits.Default.MaxBytes >> 20} MiB a record tensor may hold. Choose smaller dimensions.");
+            throw new WarmupFormatException(WarmupErrorKind.InvalidTensor,
+                $"{what} with shape {TensorShapes.Format(shape)} would need {RecordBudget.FormatBytes(count * (decimal)size)}, above the " +
+                $"{RecordBudget.FormatBytes(TensorLimits.Default.MaxBytes)} a tensor may hold. Choose smaller dimensions.");
         }
 
         return Create(dataType, shape, (int)count, fill, random, what);
@@ -44,7 +49,7 @@ internal static class TensorFill
             DataType.DtUint64 => TensorData.Create(Fill(count, fill, () => random.Next(10), 0ul, 1ul), shape),
             DataType.DtBool => TensorData.Create(Fill(count, fill, () => random.Next(2) == 1, false, true), shape),
             DataType.DtString => TensorData.CreateStrings(Fill(count, fill, () => RandomWord(random), [], "1"u8.ToArray()), shape),
-            _ => throw CliException.Invalid($"{what}: cannot synthesize {DTypes.Name(dataType)} values."),
+            _ => throw new WarmupFormatException(WarmupErrorKind.UnsupportedDtype, $"{what}: cannot synthesize {DTypes.Name(dataType)} values."),
         };
     }
 

@@ -17,27 +17,52 @@ public static class InputNames
     {
         ArgumentNullException.ThrowIfNull(requestName);
         ArgumentNullException.ThrowIfNull(modelInputs);
-        if (modelInputs.Contains(requestName, StringComparer.Ordinal))
+        if (Has(modelInputs, requestName))
         {
             return requestName;
         }
 
         foreach (var candidate in TensorNameCandidates(requestName, TfServing.ResolveSignatureName(signatureName)))
         {
-            if (modelInputs.Contains(candidate, StringComparer.Ordinal))
+            if (Has(modelInputs, candidate))
             {
                 return candidate;
             }
         }
 
-        return explicitMap is not null && explicitMap.TryGetValue(requestName, out var mapped) && modelInputs.Contains(mapped, StringComparer.Ordinal)
+        return explicitMap is not null && explicitMap.TryGetValue(requestName, out var mapped) && Has(modelInputs, mapped)
             ? mapped
             : null;
     }
 
+    // An ordinal set answers in constant time (a model may declare 100k inputs); any other collection is scanned.
+    private static bool Has(IReadOnlyCollection<string> names, string name) =>
+        names is HashSet<string> set && ReferenceEquals(set.Comparer, StringComparer.Ordinal) ? set.Contains(name) : names.Contains(name, StringComparer.Ordinal);
+
+    /// <summary>At most <paramref name="max"/> quoted names, then how many more, for messages about models with many inputs.</summary>
+    public static string List(IEnumerable<string> names, int max = 10)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var shown = new List<string>(max);
+        var more = 0;
+        foreach (var name in names)
+        {
+            if (shown.Count < max)
+            {
+                shown.Add($"\"{name}\"");
+            }
+            else
+            {
+                more++;
+            }
+        }
+
+        return string.Join(", ", shown) + (more > 0 ? $" and {more} more" : "");
+    }
+
     /// <summary>A message listing the model's inputs, for "unknown input" errors.</summary>
     public static string DescribeUnknown(string requestName, IReadOnlyCollection<string> modelInputs) =>
-        $"input \"{requestName}\" matches none of the model's inputs ({string.Join(", ", modelInputs.Select(n => $"\"{n}\""))}). " +
+        $"input \"{requestName}\" matches none of the model's inputs ({List(modelInputs)}). " +
         "Rename it in the samples, or map it with an explicit input-name map.";
 
     // "x:0" → "x"; "serving_default_x:0" / "serving_default_x" → "x".

@@ -37,6 +37,9 @@ public sealed class WarmupWriteOptions
 
     /// <summary>When the existing file already holds the same bytes, leave it (and its timestamp) untouched. Default true.</summary>
     public bool PreserveUnchanged { get; init; } = true;
+
+    /// <summary>Stops the write between records; the temp file is removed and the existing file untouched.</summary>
+    public CancellationToken CancellationToken { get; init; }
 }
 
 /// <summary>What <see cref="WarmupFile.Write(string, IEnumerable{PredictionLog}, WarmupWriteOptions?)"/> did.</summary>
@@ -48,8 +51,9 @@ public sealed record WarmupWriteResult(string Path, int Records, long Bytes, boo
 
 /// <summary>
 /// Reads and writes <c>tf_serving_warmup_requests</c> files: TFRecord files of serialized <see cref="PredictionLog"/>.
-/// Reading is lazy and streaming; writing is atomic (temp file in the same directory, then rename) and deterministic
-/// (maps sorted by key).
+/// Reading is lazy and streaming and opens regular files only (a FIFO or device is refused before anything blocks);
+/// writing is atomic and deterministic (maps sorted by key) and follows <see cref="SafeFile.WriteAtomic"/>'s rules: temp
+/// file in the same directory, then rename; only a regular file is replaced.
 /// </summary>
 public static class WarmupFile
 {
@@ -149,42 +153,23 @@ public static class WarmupFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(logs);
         options ??= new WarmupWriteOptions();
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        int records = 0;
+        long bytes = 0;
         try
         {
-            Directory.CreateDirectory(directory);
-            int records;
-            long bytes;
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                (records, bytes) = WriteRecords(stream, logs, options, path);
-                stream.Flush(flushToDisk: true);
-            }
-
-            if (options.PreserveUnchanged && SameBytes(temp, fullPath))
-            {
-                File.Delete(temp);
-                return new WarmupWriteResult(fullPath, records, bytes, Changed: false);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
-            return new WarmupWriteResult(fullPath, records, bytes, Changed: true);
+            var changed = SafeFile.WriteAtomic(path, stream => (records, bytes) = WriteRecords(stream, logs, options, path),
+                new AtomicWriteOptions { PreserveUnchanged = options.PreserveUnchanged, CancellationToken = options.CancellationToken });
+            return new WarmupWriteResult(Path.GetFullPath(path), records, bytes, changed);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new WarmupFormatException(WarmupErrorKind.Io, $"cannot write the warmup file ({ex.Message}). Check that the folder is writable.",
-                path, innerException: ex);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
+            throw new WarmupFormatException(WarmupErrorKind.Io, $"cannot write the warmup file ({StripPath(ex.Message, path)}).", path, innerException: ex);
         }
     }
+
+    // SafeFile's messages start with the path, which the exception's location already names.
+    internal static string StripPath(string message, string path) =>
+        message.StartsWith(path + ": ", StringComparison.Ordinal) ? message[(path.Length + 2)..].TrimEnd('.') : message.TrimEnd('.');
 
     /// <summary>Writes <paramref name="logs"/> to <paramref name="stream"/> as TFRecord framing, deterministically. Returns the record count.</summary>
     public static int Write(Stream stream, IEnumerable<PredictionLog> logs, WarmupWriteOptions? options = null)
@@ -225,37 +210,11 @@ public static class WarmupFile
         return ((int)writer.RecordsWritten, writer.BytesWritten);
     }
 
-    private static bool SameBytes(string a, string b)
-    {
-        var infoA = new FileInfo(a);
-        var infoB = new FileInfo(b);
-        if (!infoB.Exists || infoA.Length != infoB.Length)
-        {
-            return false;
-        }
-
-        const int Chunk = 1 << 16;
-        using var streamA = infoA.OpenRead();
-        using var streamB = infoB.OpenRead();
-        var bufferA = new byte[Chunk];
-        var bufferB = new byte[Chunk];
-        int read;
-        while ((read = streamA.ReadAtLeast(bufferA, Chunk, throwOnEndOfStream: false)) > 0)
-        {
-            if (streamB.ReadAtLeast(bufferB, read, throwOnEndOfStream: false) != read || !bufferA.AsSpan(0, read).SequenceEqual(bufferB.AsSpan(0, read)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static FileStream OpenRead(string path, bool useAsync = false)
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ReadBufferBytes, useAsync);
+            return SafeFile.OpenRead(path, "the warmup file", ReadBufferBytes, useAsync ? FileOptions.Asynchronous : FileOptions.None);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -263,7 +222,7 @@ public static class WarmupFile
             {
                 FileNotFoundException or DirectoryNotFoundException => "file not found. Check the path.",
                 _ when Directory.Exists(path) => "is a directory, not a warmup file. Pass the path of the tf_serving_warmup_requests file.",
-                _ => $"cannot open the file ({ex.Message}).",
+                _ => StripPath(ex.Message, path) + ".",
             };
             throw new WarmupFormatException(WarmupErrorKind.Io, problem, path, innerException: ex);
         }

@@ -43,7 +43,12 @@ public static class WarmupValidator
     /// tensors. Never throws for bad content; every problem becomes an issue. Optional <paramref name="checkRecord"/> adds
     /// findings per record (for example a model-signature check).
     /// </summary>
-    public static WarmupValidationReport Validate(string path, Func<WarmupRecord, IEnumerable<WarmupIssue>>? checkRecord = null)
+    /// <remarks>
+    /// A record that expands (TensorFlow's fill rule) far beyond its encoded size, or beyond
+    /// <see cref="TensorLimits.MaxRecordBytes"/> of <paramref name="limits"/>, gets a warning: TF Serving accepts it, but it
+    /// costs that memory at load, and Warmup's replay refuses records above the budget.
+    /// </remarks>
+    public static WarmupValidationReport Validate(string path, Func<WarmupRecord, IEnumerable<WarmupIssue>>? checkRecord = null, TensorLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var issues = new List<WarmupIssue>();
@@ -62,6 +67,11 @@ public static class WarmupValidator
                 foreach (var issue in ValidateLog(record.Log))
                 {
                     issues.Add(issue with { RecordIndex = record.Index, Offset = record.Offset });
+                }
+
+                if (CheckExpansion(record, limits ?? TensorLimits.Default) is { } expansion)
+                {
+                    issues.Add(expansion);
                 }
 
                 if (checkRecord is not null)
@@ -187,6 +197,27 @@ public static class WarmupValidator
         {
             issues.Add(Error(WarmupErrorKind.ParseError, $"{what} request has an empty example list. Add at least one tf.Example."));
         }
+    }
+
+    // Far beyond: at least 64 MiB and 1000 times the record's bytes.
+    private const decimal ExpansionRatio = 1000;
+    private const long ExpansionFloor = 64L << 20;
+
+    private static WarmupIssue? CheckExpansion(WarmupRecord record, TensorLimits limits)
+    {
+        var expanded = RecordBudget.ExpandedBytes(record.Log);
+        if (expanded > limits.MaxRecordBytes)
+        {
+            return new WarmupIssue(WarmupIssueSeverity.Warning, WarmupErrorKind.InvalidTensor, record.Index, record.Offset,
+                $"the record's {record.Length} bytes expand to {RecordBudget.FormatBytes(expanded)} in memory, above the per-record budget of " +
+                $"{RecordBudget.FormatBytes(limits.MaxRecordBytes)}: TF Serving allocates it all at load, and Warmup's replay refuses the record. Shrink its shapes.");
+        }
+
+        return expanded >= ExpansionFloor && expanded > record.Length * ExpansionRatio
+            ? new WarmupIssue(WarmupIssueSeverity.Warning, WarmupErrorKind.InvalidTensor, record.Index, record.Offset,
+                $"the record's {record.Length} bytes expand to {RecordBudget.FormatBytes(expanded)} in memory (TensorFlow's fill rule repeats the last value to fill the shape). " +
+                "Check that the shapes are meant.")
+            : null;
     }
 
     private static WarmupIssue Error(WarmupErrorKind kind, string message) => new(WarmupIssueSeverity.Error, kind, null, null, message);

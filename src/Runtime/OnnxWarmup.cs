@@ -75,11 +75,13 @@ public static class OnnxWarmup
         {
             // Read synchronously by the replay's worker threads; the file buffer only serves record headers and CRCs
             // (payloads are read straight into the reader's buffer).
-            stream = new FileStream(warmupFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: false);
+            // Regular files only: a FIFO or device is refused before anything blocks.
+            stream = SafeFile.OpenRead(warmupFilePath, "the warmup file");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new WarmupReplayException(WarmupFailureKind.Io, $"cannot open the warmup file ({ex.Message}).", warmupFilePath, innerException: ex);
+            throw new WarmupReplayException(WarmupFailureKind.Io, $"cannot open the warmup file ({WarmupFile.StripPath(ex.Message, warmupFilePath)}).", warmupFilePath,
+                innerException: ex);
         }
 
         WarmupReport report;

@@ -122,6 +122,16 @@ internal static class RequestMapper
 {
     public static PreparedRecord Prepare(PredictionLog log, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
     {
+        try
+        {
+            // The record's expanded size, from shapes alone, before any tensor is decoded or allocated.
+            RecordBudget.Check(log, options.TensorLimits);
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw WarmupReplayException.FromFormat(ex);
+        }
+
         var runs = new List<PreparedRun>();
         try
         {

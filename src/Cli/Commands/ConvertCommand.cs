@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Warmup.Cli.Triton;
 using Warmup.Format;
+using Warmup.Format.Tensors;
 using Warmup.Format.TfRecord;
 
 namespace Warmup.Cli.Commands;
@@ -15,17 +16,20 @@ internal static class ConvertCommand
     public static Command Create(CliContext context)
     {
         var input = new Argument<string>("in") { Description = "The input: a warmup file (tfrecord), its JSON form (json), or a Triton config.pbtxt or model directory (triton)." };
-        var output = new Argument<string>("out") { Description = "The output file (written atomically)." };
+        var output = new Argument<string>("out") { Description = "The output file (written atomically; only a regular file is replaced), or - for standard output." };
         var from = new Option<string>("--from") { Description = "Input format (default: from the name: .json → json, config.pbtxt or .pbtxt → triton, else tfrecord)." };
         from.AcceptOnlyFromAmong("json", "tfrecord", "triton");
         var to = new Option<string>("--to") { Description = "Output format (default: .json → json, else tfrecord)." };
         to.AcceptOnlyFromAmong("json", "tfrecord");
         var name = new Option<string>("--name") { Description = "Triton only: the TF Serving model name in the records (default: the config's name)." };
         var seed = new Option<int>("--seed") { Description = "Triton only: seed for random_data.", DefaultValueFactory = _ => 0 };
+        var maxRecords = CliOptions.Int("--max-records", "Triton only: most records the model_warmup samples may expand to (count × samples); TF Serving fails the load above 1000",
+            TfServing.MaxRecords, 1, 10_000_000);
+        var maxRecordMib = CliOptions.MaxRecordMib();
         var command = new Command("convert",
             "Convert a warmup file to JSON and back (byte-identical), or a Triton model_warmup config to a warmup file.")
         {
-            input, output, from, to, name, seed,
+            input, output, from, to, name, seed, maxRecords, maxRecordMib,
         };
         command.SetAction(parse => Program.Guard(context, () =>
         {
@@ -33,7 +37,8 @@ internal static class ConvertCommand
             var outPath = parse.GetValue(output)!;
             var fromFormat = parse.GetValue(from) ?? GuessInput(inPath);
             var toFormat = parse.GetValue(to) ?? (outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "json" : "tfrecord");
-            return Run(context, inPath, outPath, fromFormat, toFormat, parse.GetValue(name), parse.GetValue(seed));
+            return Run(context, inPath, outPath, fromFormat, toFormat, parse.GetValue(name), parse.GetValue(seed), parse.GetValue(maxRecords),
+                CliOptions.Limits(parse.GetValue(maxRecordMib)));
         }));
         return command;
     }
@@ -43,9 +48,10 @@ internal static class ConvertCommand
         : path.EndsWith(".pbtxt", StringComparison.OrdinalIgnoreCase) || File.Exists(Path.Combine(path, TritonWarmup.ConfigFileName)) ? "triton"
         : "tfrecord";
 
-    private static int Run(CliContext context, string inPath, string outPath, string from, string to, string? modelName, int seed)
+    private static int Run(CliContext context, string inPath, string outPath, string from, string to, string? modelName, int seed, int maxRecords,
+        TensorLimits limits)
     {
-        if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
+        if (outPath != OutputFile.StandardOutput && Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
         {
             throw CliException.Usage($"{outPath}: the output is the input. Pass another output path.");
         }
@@ -57,8 +63,8 @@ internal static class ConvertCommand
 
         var records = from switch
         {
-            "json" => FromJson(inPath),
-            "triton" => FromTriton(inPath, modelName, seed),
+            "json" => FromJson(inPath, limits),
+            "triton" => FromTriton(inPath, modelName, seed, maxRecords, limits),
             _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file"), context).Select(r => r.Bytes),
         };
 
@@ -71,10 +77,10 @@ internal static class ConvertCommand
                 progress.Report(++done);
                 return r;
             });
-            count = to == "json" ? WriteJson(outPath, inPath, reported) : WriteTfRecord(outPath, reported);
+            count = to == "json" ? WriteJson(context, outPath, inPath, reported) : WriteTfRecord(context, outPath, reported);
         }
 
-        context.Info($"{outPath}: wrote {count} record(s) ({from} → {to}).");
+        context.Info($"{(outPath == OutputFile.StandardOutput ? "standard output" : outPath)}: wrote {count} record(s) ({from} → {to}).");
         if (count > TfServing.MaxRecords && to == "tfrecord")
         {
             context.Warning($"{outPath}: {count} records; TF Serving fails the load above {TfServing.MaxRecords}.");
@@ -83,10 +89,10 @@ internal static class ConvertCommand
         return ExitCodes.Success;
     }
 
-    private static IEnumerable<byte[]> FromJson(string path)
+    private static IEnumerable<byte[]> FromJson(string path, TensorLimits limits)
     {
         using var stream = InputFiles.OpenRead(path, "the JSON file");
-        var reader = new JsonRecordReader(stream);
+        var reader = new JsonRecordReader(stream, path, limits);
         var position = 0;
         while (true)
         {
@@ -113,18 +119,18 @@ internal static class ConvertCommand
 
             using (record)
             {
-                yield return RecordJson.ToBytes(record.RootElement, path, position++);
+                yield return RecordJson.ToBytes(record.RootElement, path, position++, limits);
             }
         }
     }
 
-    private static IEnumerable<byte[]> FromTriton(string path, string? modelName, int seed) =>
-        TritonWarmup.ToLogs(TritonWarmup.ResolveConfig(path), modelName, seed).Select(DeterministicProto.Serialize);
+    private static IEnumerable<byte[]> FromTriton(string path, string? modelName, int seed, int maxRecords, TensorLimits limits) =>
+        TritonWarmup.ToLogs(TritonWarmup.ResolveConfig(path), modelName, seed, maxRecords, limits).Select(DeterministicProto.Serialize);
 
-    private static int WriteTfRecord(string path, IEnumerable<byte[]> records)
+    private static int WriteTfRecord(CliContext context, string path, IEnumerable<byte[]> records)
     {
         var count = 0;
-        AtomicFile.Write(path, stream =>
+        OutputFile.Write(context, path, stream =>
         {
             using var writer = new TfRecordWriter(stream, leaveOpen: true);
             foreach (var record in records)
@@ -138,10 +144,10 @@ internal static class ConvertCommand
         return count;
     }
 
-    private static int WriteJson(string path, string source, IEnumerable<byte[]> records)
+    private static int WriteJson(CliContext context, string path, string source, IEnumerable<byte[]> records)
     {
         var count = 0;
-        AtomicFile.Write(path, stream =>
+        OutputFile.Write(context, path, stream =>
         {
             using var w = new Utf8JsonWriter(stream, JsonOutput.WriterOptions);
             w.WriteStartObject();
@@ -151,7 +157,7 @@ internal static class ConvertCommand
             foreach (var bytes in records)
             {
                 // The record's bytes are what a TFRecord file would hold; offsets are those of the equivalent TFRecord file.
-                var log = WarmupFile.ParseRecord(bytes, count, offset);
+                var log = WarmupFile.ParseRecord(bytes, count, offset, source);
                 RecordJson.WriteRecord(w, count, offset, bytes.Length, log, maxValues: null, bytes);
                 offset += bytes.Length + TfRecordWriter.FramingBytes;
                 count++;

@@ -16,7 +16,7 @@ internal static class CreateCommand
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model") { Description = "The model: an .onnx file or a SavedModel directory.", Required = true };
-        var output = new Option<string>("--out") { Description = "The warmup file to write (written atomically).", Required = true };
+        var output = new Option<string>("--out") { Description = "The warmup file to write (written atomically; only a regular file is replaced), or - for standard output.", Required = true };
         var name = new Option<string>("--name") { Description = "The TF Serving model name in the records (default: the model's file or folder name)." };
         var signature = new Option<string>("--signature") { Description = "The signature to synthesize requests for (default: serving_default)." };
         var batchSizes = new Option<string>("--batch-sizes") { Description = "Comma-separated batch sizes, one record each, e.g. 1,8,32. The batch dimension is each input's first dimension when it is not fixed.", DefaultValueFactory = _ => "1" };
@@ -24,39 +24,63 @@ internal static class CreateCommand
         var fill = new Option<string>("--fill") { Description = "Tensor values: zeros, ones or random (seeded, deterministic).", DefaultValueFactory = _ => "zeros" };
         fill.AcceptOnlyFromAmong("zeros", "ones", "random");
         var seed = new Option<int>("--seed") { Description = "Seed for --fill random.", DefaultValueFactory = _ => 0 };
+        var maxRecordMib = CliOptions.MaxRecordMib();
         var command = new Command("create",
             "Synthesize a warmup file from a model's signature: zeros, ones or seeded random values, per batch size.")
         {
-            model, output, name, signature, batchSizes, dims, fill, seed,
+            model, output, name, signature, batchSizes, dims, fill, seed, maxRecordMib,
         };
         command.SetAction(parse => Program.Guard(context, () => Run(context, new Request(
-            parse.GetValue(model)!, parse.GetValue(output)!, parse.GetValue(name), parse.GetValue(signature), ParseBatchSizes(parse.GetValue(batchSizes)!),
-            ParseDims(parse.GetValue(dims) ?? []), parse.GetValue(fill)!, parse.GetValue(seed)))));
+            parse.GetValue(model)!, parse.GetValue(output)!, CheckName(parse.GetValue(name)), parse.GetValue(signature), ParseBatchSizes(parse.GetValue(batchSizes)!),
+            ParseDims(parse.GetValue(dims) ?? []), parse.GetValue(fill)!, parse.GetValue(seed)) { Limits = CliOptions.Limits(parse.GetValue(maxRecordMib)) })));
         return command;
     }
 
     internal sealed record Request(string Model, string Out, string? Name, string? Signature, IReadOnlyList<long> BatchSizes,
-        IReadOnlyDictionary<string, long> Dims, string Fill, int Seed);
+        IReadOnlyDictionary<string, long> Dims, string Fill, int Seed)
+    {
+        public TensorLimits Limits { get; init; } = TensorLimits.Default;
+    }
+
+    private static string? CheckName(string? name) =>
+        name is null ? null
+        : name.Length == 0 || name.Any(char.IsControl) || name.Contains('/')
+            ? throw CliException.Usage($"--name: \"{name}\" is not a model name. Pass a non-empty name without '/' or control characters, e.g. --name my_model.")
+            : name;
 
     private static int Run(CliContext context, Request request)
     {
         var modelName = request.Name ?? ModelInput.DefaultName(request.Model);
         var model = ModelInput.Load(request.Model, modelName, context);
         var signature = ModelInput.Select(model, request.Signature, request.Model);
+        // Streamed: one record is held at a time, each within the budget.
         var logs = Synthesize(signature, modelName, request);
-        if (logs.Count < request.BatchSizes.Count)
+        if (request.Out == OutputFile.StandardOutput)
         {
-            context.Info($"note: signature \"{signature.Key}\" has no batch dimension to vary, so batch sizes that give the same shapes share one record.");
+            var written = 0;
+            OutputFile.Write(context, request.Out, stream => written = WarmupFile.Write(stream, logs));
+            NoteShared(context, signature, written, request);
+            context.Info($"standard output: wrote {written} record(s), signature {signature.Key}, fill {request.Fill}.");
+            return ExitCodes.Success;
         }
 
-        var result = WarmupFile.Write(request.Out, logs);
+        var result = WarmupFile.Write(request.Out, logs, new WarmupWriteOptions { CancellationToken = context.Cancellation });
+        NoteShared(context, signature, result.Records, request);
         context.Info($"{result.Path}: wrote {result.Records} record(s), {result.Bytes} bytes{(result.Changed ? "" : " (unchanged)")}, " +
                      $"signature {signature.Key}, fill {request.Fill}.");
         return ExitCodes.Success;
     }
 
-    /// <summary>One predict record per distinct set of shapes (batch sizes that change no shape give one record).</summary>
-    internal static List<PredictionLog> Synthesize(SignatureDefinition signature, string modelName, Request request)
+    private static void NoteShared(CliContext context, SignatureDefinition signature, int records, Request request)
+    {
+        if (records < request.BatchSizes.Count)
+        {
+            context.Info($"note: signature \"{signature.Key}\" has no batch dimension to vary, so batch sizes that give the same shapes share one record.");
+        }
+    }
+
+    /// <summary>One predict record per distinct set of shapes (batch sizes that change no shape give one record), made lazily.</summary>
+    internal static IEnumerable<PredictionLog> Synthesize(SignatureDefinition signature, string modelName, Request request)
     {
         if (signature.Method != "predict")
         {
@@ -66,7 +90,6 @@ internal static class CreateCommand
         var unused = new HashSet<string>(request.Dims.Keys, StringComparer.Ordinal);
         var random = new SplitMix64((ulong)request.Seed);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var logs = new List<PredictionLog>();
         foreach (var batch in request.BatchSizes)
         {
             var shapes = signature.Inputs.Select(input => (Input: input, Shape: ShapeOf(input, batch, request, unused))).ToList();
@@ -76,13 +99,14 @@ internal static class CreateCommand
                 continue;
             }
 
+            CheckBudget(signature, shapes, batch, request);
             var predict = new PredictRequest { ModelSpec = new ModelSpec { Name = modelName, SignatureName = signature.Key } };
             foreach (var (input, shape) in shapes)
             {
-                predict.Inputs.Add(input.Name, TensorProtoConverter.FromTensorData(Values(input, shape, request.Fill, random)));
+                predict.Inputs.Add(input.Name, TensorProtoConverter.FromTensorData(Values(input, shape, request, random)));
             }
 
-            logs.Add(new PredictionLog { PredictLog = new PredictLog { Request = predict } });
+            yield return new PredictionLog { PredictLog = new PredictLog { Request = predict } };
         }
 
         if (unused.Count > 0)
@@ -90,8 +114,6 @@ internal static class CreateCommand
             throw CliException.Usage($"--dim {unused.Order(StringComparer.Ordinal).First()} matches no dimension of signature \"{signature.Key}\" " +
                 $"(inputs: {string.Join(", ", signature.Inputs.Select(i => $"{i.Name} {FormatShape(i)}"))}).");
         }
-
-        return logs;
     }
 
     private static long[] ShapeOf(SignatureTensor input, long batch, Request request, HashSet<string> unused)
@@ -138,14 +160,41 @@ internal static class CreateCommand
     private static string FormatShape(SignatureTensor input) =>
         input.Shape is null ? "*" : "[" + string.Join(",", input.Shape.Select(d => d.ToString())) + "]";
 
-    private static TensorData Values(SignatureTensor input, long[] shape, string fill, SplitMix64 random)
+    // The record's expanded size from its shapes alone, before any value is made.
+    private static void CheckBudget(SignatureDefinition signature, List<(SignatureTensor Input, long[] Shape)> shapes, long batch, Request request)
+    {
+        var planned = new PredictRequest();
+        foreach (var (input, shape) in shapes)
+        {
+            var dataType = DTypes.TryParse(input.DType, out var parsed) ? parsed : Warmup.Format.Protos.TensorFlow.DataType.DtInvalid;
+            planned.Inputs[input.Name] = new Warmup.Format.Protos.TensorFlow.TensorProto { Dtype = dataType, TensorShape = TensorShapes.ToProto(shape) };
+        }
+
+        try
+        {
+            RecordBudget.Check(new PredictionLog { PredictLog = new PredictLog { Request = planned } }, request.Limits);
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw CliException.Invalid($"{request.Model}: signature \"{signature.Key}\" at batch size {batch}: {ex.Problem}");
+        }
+    }
+
+    private static TensorData Values(SignatureTensor input, long[] shape, Request request, SplitMix64 random)
     {
         if (!DTypes.TryParse(input.DType, out var dataType) || !DTypes.Get(dataType).IsSupported)
         {
-            throw CliException.Invalid($"input \"{input.Name}\" has dtype {input.DType}, which ONNX Runtime cannot run from .NET.");
+            throw CliException.Invalid($"{request.Model}: input \"{input.Name}\" has dtype {input.DType}, which ONNX Runtime cannot run from .NET.");
         }
 
-        return TensorFill.Create(dataType, shape, fill, random, $"input \"{input.Name}\"");
+        try
+        {
+            return TensorFill.Create(dataType, shape, request.Fill, random, $"input \"{input.Name}\"");
+        }
+        catch (WarmupFormatException ex)
+        {
+            throw CliException.Invalid($"{request.Model}: {ex.Problem}");
+        }
     }
 
     internal static IReadOnlyList<long> ParseBatchSizes(string text)
@@ -159,6 +208,11 @@ internal static class CreateCommand
             }
 
             sizes.Add(size);
+        }
+
+        if (sizes.Count > TfServing.MaxRecords)
+        {
+            throw CliException.Usage($"--batch-sizes: {sizes.Count} sizes give more than the {TfServing.MaxRecords} records TF Serving accepts. Pass fewer sizes.");
         }
 
         return sizes;

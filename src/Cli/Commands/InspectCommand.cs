@@ -15,14 +15,7 @@ internal static class InspectCommand
     {
         var file = new Argument<string>("file") { Description = "The warmup file (tf_serving_warmup_requests), or a model version directory holding assets.extra/tf_serving_warmup_requests." };
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"file\",\"records\":[…],\"summary\"}." };
-        var values = new Option<int>("--values") { Description = "How many values to show per tensor or feature.", DefaultValueFactory = _ => 3 };
-        values.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--values must be 0 or more.");
-            }
-        });
+        var values = CliOptions.Int("--values", "How many values to show per tensor or feature", 3, 0, 1_000_000);
         var command = new Command("inspect", "Show each record: offset, length, log type, model, signature and inputs (--json for scripts).")
         {
             file, json, values,

@@ -15,29 +15,25 @@ internal static class MeasureCommand
     {
         var model = new Option<string>("--model") { Description = "The ONNX model (.onnx).", Required = true };
         var requests = new Option<string>("--requests") { Description = "The warmup file (or a model version directory holding assets.extra/tf_serving_warmup_requests).", Required = true };
-        var repeat = new Option<int>("--repeat") { Description = "K: runs per shape for each steady median (back to back, and in context).", DefaultValueFactory = _ => 20 };
-        repeat.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--repeat must be 1 or more.");
-            }
-        });
-        var iterations = new Option<int>("--iterations") { Description = "Times each record runs when warming (TF Serving's num_request_iterations).", DefaultValueFactory = _ => WarmupReplayOptions.DefaultIterations };
+        var repeat = CliOptions.Int("--repeat", "K: runs per shape for each steady median (back to back, and in context)", 20, 1, 100_000);
+        var iterations = CliOptions.Int("--iterations", "Times each record runs when warming (TF Serving's num_request_iterations; 0 is a dry run)",
+            WarmupReplayOptions.DefaultIterations, 0, 1_000_000);
         var device = RunCommand.DeviceOption();
+        var maxRecordMib = CliOptions.MaxRecordMib();
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"records\":[{\"index\",\"shape\",\"coldFirstMs\",\"warmFirstMs\",\"steadyP50Ms\",\"inContextP50Ms\"}],\"summary\":{…}}." };
-        var report = new Option<string>("--report") { Description = "Also write a self-contained HTML page with a chart (cold vs warm vs steady per shape)." };
+        var report = new Option<string>("--report") { Description = "Also write a self-contained HTML page with a chart (cold vs warm vs steady per shape); - for standard output." };
         var command = new Command("measure",
             "Measure, per request shape, the first request without and with warmup against the steady p50.")
         {
-            model, requests, repeat, iterations, device, json, report,
+            model, requests, repeat, iterations, device, json, report, maxRecordMib,
         };
         command.SetAction(parse => Program.Guard(context, () => Run(context, parse.GetValue(model)!, InputFiles.ResolveWarmupFile(parse.GetValue(requests)!),
-            parse.GetValue(repeat), parse.GetValue(iterations), parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(report))));
+            parse.GetValue(repeat), new WarmupReplayOptions { Iterations = parse.GetValue(iterations), TensorLimits = CliOptions.Limits(parse.GetValue(maxRecordMib)) },
+            parse.GetValue(device)!, parse.GetValue(json), parse.GetValue(report))));
         return command;
     }
 
-    private static int Run(CliContext context, string modelPath, string requestsPath, int repeat, int iterations, string device, bool json, string? reportPath)
+    private static int Run(CliContext context, string modelPath, string requestsPath, int repeat, WarmupReplayOptions replay, string device, bool json, string? reportPath)
     {
         OnnxSessions.RequireOnnx(modelPath);
         InputFiles.RequireFile(requestsPath, "the warmup file");
@@ -52,8 +48,8 @@ internal static class MeasureCommand
                 measured = WarmupMeasurement.MeasureAsync(factory, requestsPath, new WarmupMeasurementOptions
                 {
                     SteadyRuns = repeat,
-                    Replay = new WarmupReplayOptions { Iterations = iterations },
-                }).GetAwaiter().GetResult();
+                    Replay = replay,
+                }, context.Cancellation).GetAwaiter().GetResult();
             }
             catch (WarmupReplayException ex)
             {
@@ -68,7 +64,7 @@ internal static class MeasureCommand
 
         if (reportPath is not null)
         {
-            AtomicFile.Write(reportPath, stream => HtmlReport.Write(stream, measured, modelPath, OnnxSessions.Name(used)));
+            OutputFile.Write(context, reportPath, stream => HtmlReport.Write(stream, measured, modelPath, OnnxSessions.Name(used)));
         }
 
         if (json)

@@ -11,21 +11,16 @@ internal static class RunCommand
     {
         var model = new Option<string>("--model") { Description = "The ONNX model (.onnx).", Required = true };
         var requests = new Option<string>("--requests") { Description = "The warmup file to replay (or a model version directory holding assets.extra/tf_serving_warmup_requests).", Required = true };
-        var iterations = new Option<int>("--iterations") { Description = "Times each record runs (TF Serving's num_request_iterations).", DefaultValueFactory = _ => WarmupReplayOptions.DefaultIterations };
-        var threads = new Option<int>("--threads") { Description = "Parallel replay threads (TF Serving's num_model_warmup_threads).", DefaultValueFactory = _ => 1 };
-        threads.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError("--threads must be 1 or more.");
-            }
-        });
+        var iterations = CliOptions.Int("--iterations", "Times each record runs (TF Serving's num_request_iterations; 0 is a dry run: records are read, mapped and checked)",
+            WarmupReplayOptions.DefaultIterations, 0, 1_000_000);
+        var threads = CliOptions.Int("--threads", "Parallel replay threads (TF Serving's num_model_warmup_threads)", 1, 1, 256);
+        var maxRecordMib = CliOptions.MaxRecordMib();
         var device = DeviceOption();
         var json = new Option<bool>("--json") { Description = "Print the Runtime's report as JSON on stdout." };
         var command = new Command("run",
             "Replay a warmup file on an ONNX model through Warmup.Runtime and print its report. Exit 1 when a record fails.")
         {
-            model, requests, iterations, threads, device, json,
+            model, requests, iterations, threads, device, json, maxRecordMib,
         };
         command.SetAction(parse => Program.Guard(context, () => Run(context, parse.GetValue(model)!, InputFiles.ResolveWarmupFile(parse.GetValue(requests)!),
             new WarmupReplayOptions
@@ -33,6 +28,7 @@ internal static class RunCommand
                 Iterations = parse.GetValue(iterations),
                 Threads = parse.GetValue(threads),
                 FailurePolicy = WarmupFailurePolicy.LogAndContinue,
+                TensorLimits = CliOptions.Limits(parse.GetValue(maxRecordMib)),
             },
             parse.GetValue(device)!, parse.GetValue(json))));
         return command;
@@ -57,7 +53,7 @@ internal static class RunCommand
         {
             try
             {
-                report = OnnxWarmup.RunAsync(session, requestsPath, options).GetAwaiter().GetResult();
+                report = OnnxWarmup.RunAsync(session, requestsPath, options, context.Cancellation).GetAwaiter().GetResult();
             }
             catch (WarmupReplayException ex)
             {

@@ -13,17 +13,19 @@ internal static class ValidateCommand
         var model = new Option<string>("--model") { Description = "Also check every record against this model's signature: an .onnx file or a SavedModel directory." };
         var signature = new Option<string>("--signature") { Description = "Check records against this signature instead of the one each record names (needs --model)." };
         var json = new Option<bool>("--json") { Description = "Print JSON on stdout: {\"valid\",\"records\",\"errors\":[{\"record\",\"offset\",\"message\"}],\"warnings\":[…]}." };
+        var maxRecordMib = CliOptions.MaxRecordMib();
         var command = new Command("validate",
             "Check a warmup file the way TF Serving loads it, and with --model against the model's signature. Exit 1 when invalid.")
         {
-            file, model, signature, json,
+            file, model, signature, json, maxRecordMib,
         };
         command.SetAction(parse => Program.Guard(context, () =>
-            Run(context, InputFiles.ResolveWarmupFile(parse.GetValue(file)!), parse.GetValue(model), parse.GetValue(signature), parse.GetValue(json))));
+            Run(context, InputFiles.ResolveWarmupFile(parse.GetValue(file)!), parse.GetValue(model), parse.GetValue(signature), parse.GetValue(json),
+            CliOptions.Limits(parse.GetValue(maxRecordMib)))));
         return command;
     }
 
-    private static int Run(CliContext context, string path, string? modelPath, string? signatureName, bool json)
+    private static int Run(CliContext context, string path, string? modelPath, string? signatureName, bool json, Warmup.Format.Tensors.TensorLimits limits)
     {
         InputFiles.RequireFile(path, "the warmup file");
         if (signatureName is not null && modelPath is null)
@@ -53,7 +55,7 @@ internal static class ValidateCommand
             {
                 progress.Report(record.Index + 1);
                 return inner?.Invoke(record) ?? [];
-            });
+            }, limits);
         }
 
         var errors = report.Issues.Where(i => i.Severity == WarmupIssueSeverity.Error).ToList();

@@ -50,9 +50,31 @@ internal static class TritonWarmup
         return InputFiles.RequireFile(path, "the Triton config.pbtxt");
     }
 
-    public static List<PredictionLog> ToLogs(string configPath, string? modelName, int seed)
+    /// <summary>Largest config.pbtxt read: far beyond any real config, and bounds the parse.</summary>
+    private const long MaxConfigBytes = 16L << 20;
+
+    /// <summary>
+    /// The records of the config's <c>model_warmup</c> samples. Bounds are checked before anything is expanded: the total
+    /// record count (<paramref name="maxRecords"/>), each record's expanded size (<see cref="TensorLimits.MaxRecordBytes"/>),
+    /// and every <c>input_data_file</c> must be a regular file whose real path lies inside the model's real <c>warmup/</c>.
+    /// </summary>
+    public static List<PredictionLog> ToLogs(string configPath, string? modelName, int seed, int maxRecords = TfServing.MaxRecords, TensorLimits? limits = null)
     {
-        var text = File.ReadAllText(configPath);
+        limits ??= TensorLimits.Default;
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(SafeFile.ReadAllBytes(configPath, "the Triton config.pbtxt", MaxConfigBytes));
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw CliException.Invalid($"{configPath}: is not UTF-8 text. A Triton config.pbtxt is protobuf text format.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, ex.Message, ex);
+        }
+
         TextMessage config;
         try
         {
@@ -74,6 +96,26 @@ internal static class TritonWarmup
             throw CliException.Invalid($"{configPath}: has no model_warmup section, so there is nothing to convert. Add model_warmup samples or use warmup create.");
         }
 
+        // Every sample's count, checked before anything is expanded.
+        long total = 0;
+        foreach (var sampleValue in samples)
+        {
+            var countValue = reader.Message(sampleValue, "model_warmup").One("count");
+            var repeat = countValue is null ? 0 : reader.Integer(countValue, "count");
+            if (repeat < 0)
+            {
+                throw reader.Error(countValue!, "count must be 0 or more.");
+            }
+
+            total += Math.Max(1, Math.Min(repeat, int.MaxValue));
+            if (total > maxRecords)
+            {
+                throw reader.Error(countValue ?? sampleValue,
+                    $"the model_warmup samples expand to more than {maxRecords} records (count × samples); TF Serving fails the load above {TfServing.MaxRecords}. " +
+                    "Lower count, or pass --max-records to allow more.");
+            }
+        }
+
         var logs = new List<PredictionLog>();
         foreach (var sampleValue in samples)
         {
@@ -91,22 +133,51 @@ internal static class TritonWarmup
                 throw reader.Error(batchValue!, $"model_warmup \"{sampleName}\": the model does not batch (max_batch_size 0), so batch_size must be 0 or 1.");
             }
 
-            var count = sample.One("count") is { } c ? reader.Integer(c, "count") : 0;
+            var count = sample.One("count") is { } c ? reader.Integer(c, "count") : 0; // bounded above
             var request = new PredictRequest { ModelSpec = new ModelSpec { Name = name, SignatureName = TfServing.DefaultSignatureName } };
+            var shapes = new Dictionary<string, (TextValue At, TextMessage Input, TensorProto Shape)>(StringComparer.Ordinal);
             foreach (var inputValue in sample.All("inputs"))
             {
                 var entry = reader.Message(inputValue, "inputs");
                 var key = entry.One("key") is { } k ? reader.String(k, "key") : throw reader.Error(inputValue, "inputs entry has no key (the input name).");
                 var input = entry.One("value") is { } v ? reader.Message(v, "value") : throw reader.Error(inputValue, $"input \"{key}\" has no value.");
-                if (!request.Inputs.TryAdd(key, Tensor(reader, input, inputValue, key, sampleName, maxBatchSize > 0 ? batchSize : null, warmupDirectory, random)))
+                if (!shapes.TryAdd(key, (inputValue, input, ShapeOnly(reader, input, inputValue, key, sampleName, maxBatchSize > 0 ? batchSize : null))))
                 {
                     throw reader.Error(inputValue, $"model_warmup \"{sampleName}\": input \"{key}\" is given twice.");
                 }
             }
 
-            if (request.Inputs.Count == 0)
+            if (shapes.Count == 0)
             {
                 throw reader.Error(sampleValue, $"model_warmup \"{sampleName}\" has no inputs.");
+            }
+
+            // The budget, from shapes alone, before any value is made.
+            var planned = new PredictRequest();
+            foreach (var (key, (_, _, tensor)) in shapes)
+            {
+                planned.Inputs.Add(key, tensor);
+            }
+
+            try
+            {
+                RecordBudget.Check(new PredictionLog { PredictLog = new PredictLog { Request = planned } }, limits);
+            }
+            catch (WarmupFormatException ex)
+            {
+                throw reader.Error(sampleValue, $"model_warmup \"{sampleName}\": {ex.Problem}");
+            }
+
+            foreach (var (key, (inputValue, input, _)) in shapes)
+            {
+                try
+                {
+                    request.Inputs.Add(key, Tensor(reader, input, inputValue, key, sampleName, maxBatchSize > 0 ? batchSize : null, warmupDirectory, random, limits));
+                }
+                catch (WarmupFormatException ex)
+                {
+                    throw reader.Error(inputValue, ex.Problem);
+                }
             }
 
             var log = new PredictionLog { PredictLog = new PredictLog { Request = request } };
@@ -119,10 +190,15 @@ internal static class TritonWarmup
         return logs;
     }
 
-    private static TensorProto Tensor(ConfigReader reader, TextMessage input, TextValue at, string key, string sample, long? batchSize,
-        string warmupDirectory, SplitMix64 random)
+    // The input's dtype and shape as an empty tensor, for the budget check.
+    private static TensorProto ShapeOnly(ConfigReader reader, TextMessage input, TextValue at, string key, string sample, long? batchSize)
     {
-        var what = $"model_warmup \"{sample}\" input \"{key}\"";
+        var (dataType, shape) = TypeAndShape(reader, input, at, $"model_warmup \"{sample}\" input \"{key}\"", batchSize);
+        return new TensorProto { Dtype = dataType, TensorShape = TensorShapes.ToProto(shape) };
+    }
+
+    private static (DataType DataType, long[] Shape) TypeAndShape(ConfigReader reader, TextMessage input, TextValue at, string what, long? batchSize)
+    {
         var typeName = input.One("data_type") is { } t ? t.Scalar ?? "" : throw reader.Error(at, $"{what} has no data_type.");
         if (!DataTypes.TryGetValue(typeName, out var dataType))
         {
@@ -136,7 +212,15 @@ internal static class TritonWarmup
         }
 
         var item = dims.ToArray();
-        var shape = batchSize is { } batch ? [batch, .. item] : item;
+        return (dataType, batchSize is { } batch ? [batch, .. item] : item);
+    }
+
+    private static TensorProto Tensor(ConfigReader reader, TextMessage input, TextValue at, string key, string sample, long? batchSize,
+        string warmupDirectory, SplitMix64 random, TensorLimits limits)
+    {
+        var what = $"model_warmup \"{sample}\" input \"{key}\"";
+        var (dataType, shape) = TypeAndShape(reader, input, at, what, batchSize);
+        var item = batchSize is null ? shape : shape[1..];
         var sources = new[] { "zero_data", "random_data", "input_data_file" }.Where(s => input.One(s) is not null).ToList();
         if (sources.Count != 1)
         {
@@ -155,7 +239,7 @@ internal static class TritonWarmup
                 break;
             default:
                 var file = reader.String(input.One("input_data_file")!, "input_data_file");
-                data = FromFile(reader, input.One("input_data_file")!, what, dataType, item, batchSize ?? 1, shape, warmupDirectory, file);
+                data = FromFile(reader, input.One("input_data_file")!, what, dataType, item, batchSize ?? 1, shape, warmupDirectory, file, limits);
                 break;
         }
 
@@ -163,36 +247,65 @@ internal static class TritonWarmup
     }
 
     private static TensorData FromFile(ConfigReader reader, TextValue at, string what, DataType dataType, long[] item, long batch, long[] shape,
-        string warmupDirectory, string file)
+        string warmupDirectory, string file, TensorLimits limits)
     {
+        // Real paths: a link (the file, or warmup/ itself) must not lead outside the model's own warmup/ folder.
         var path = Path.GetFullPath(Path.Combine(warmupDirectory, file));
-        if (!path.StartsWith(warmupDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        string real, realWarmup;
+        try
         {
-            throw reader.Error(at, $"{what}: input_data_file \"{file}\" is outside the model's warmup/ folder.");
+            realWarmup = RealPath.Resolve(warmupDirectory);
+            real = RealPath.Resolve(path);
+        }
+        catch (IOException ex)
+        {
+            throw reader.Error(at, $"{what}: input_data_file \"{file}\": {ex.Message}");
         }
 
-        if (!File.Exists(path))
+        var modelDirectory = RealPath.Resolve(Path.GetDirectoryName(warmupDirectory)!);
+        if (realWarmup != Path.Combine(modelDirectory, "warmup"))
         {
-            throw reader.Error(at, $"{what}: input_data_file {path} not found. Triton reads it from the model's warmup/ folder.");
+            throw reader.Error(at, $"{what}: the model's warmup/ folder is a link to {realWarmup}; Triton reads input_data_file from the model's own warmup/ folder. Make warmup/ a real folder.");
+        }
+
+        if (!RealPath.IsInside(real, realWarmup))
+        {
+            throw reader.Error(at, $"{what}: input_data_file \"{file}\" resolves to {real}, outside the model's warmup/ folder. Put the file in warmup/.");
         }
 
         var elements = TensorShapes.ElementCount(item, what);
         var info = DTypes.Get(dataType);
-        var length = new FileInfo(path).Length;
+        byte[] bytes;
+        try
+        {
+            SafeFile.RequireRegular(real, "an input_data_file");
+            // The per-record budget bounds one batch item's data; the size is the real file's, read from the opened file.
+            bytes = SafeFile.ReadAllBytes(real, "the input_data_file", Math.Min(limits.MaxRecordBytes, limits.MaxBytes));
+        }
+        catch (FileNotFoundException)
+        {
+            throw reader.Error(at, $"{what}: input_data_file {path} not found. Triton reads it from the model's warmup/ folder.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw reader.Error(at, $"{what}: {ex.Message}");
+        }
+
+        var length = bytes.LongLength;
         if (!info.IsString && length != elements * info.ElementSize)
         {
             throw reader.Error(at, $"{what}: {path} holds {length} bytes, but dims {TensorShapes.Format(item)} of {info.Name} need {elements * info.ElementSize}.");
         }
 
-        if (length > TensorLimits.Default.MaxBytes)
-        {
-            throw reader.Error(at, $"{what}: {path} is larger than {TensorLimits.Default.MaxBytes} bytes.");
-        }
-
-        var bytes = File.ReadAllBytes(path);
         if (info.IsString)
         {
             var strings = ReadStrings(reader, at, what, path, bytes, elements);
+            var expanded = batch * ((decimal)length + (elements * (decimal)TensorLimits.StringElementOverheadBytes));
+            if (expanded > limits.MaxRecordBytes)
+            {
+                throw reader.Error(at, $"{what}: {path} repeated for batch {batch} expands to {RecordBudget.FormatBytes(expanded)}, above the per-record budget of {RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Lower batch_size or raise --max-record-mib.");
+            }
+
             var all = Enumerable.Repeat(strings, (int)batch).SelectMany(s => s).ToArray();
             return TensorData.CreateStrings(all, shape);
         }

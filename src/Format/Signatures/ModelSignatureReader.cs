@@ -157,12 +157,20 @@ public static class ModelSignatureReader
         }
 
         var inputs = new List<SignatureTensor>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var input in model.Graph.Input)
         {
             // Older IR versions list weights as graph inputs too; they are not inputs a request feeds.
             if (!initializers.Contains(input.Name))
             {
-                inputs.Add(OnnxTensor(path, input, isInput: true));
+                var tensor = OnnxTensor(path, input, isInput: true);
+                if (!names.Add(tensor.Name))
+                {
+                    throw new ModelSignatureException(ModelSignatureErrorKind.Malformed, path,
+                        $"graph input '{tensor.Name}' is declared twice; ONNX input names must be unique. Re-export the model.");
+                }
+
+                inputs.Add(tensor);
             }
         }
 
@@ -258,7 +266,7 @@ public static class ModelSignatureReader
         try
         {
             // One sequential pass; skipped fields stream through the parser's small buffer.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, ReadBufferSize, FileOptions.SequentialScan);
+            using var stream = SafeFile.OpenRead(path, "the model file", ReadBufferSize, FileOptions.SequentialScan);
             return parser.ParseFrom(stream);
         }
         catch (InvalidProtocolBufferException ex)
@@ -269,7 +277,7 @@ public static class ModelSignatureReader
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ModelSignatureException(ModelSignatureErrorKind.Unreadable, path,
-                $"cannot read the model ({ex.Message}). Check that the file exists and is readable.", ex);
+                $"cannot read the model ({WarmupFile.StripPath(ex.Message, path)}). Check that it is a regular, readable file.", ex);
         }
     }
 

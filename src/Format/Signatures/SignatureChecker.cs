@@ -74,7 +74,14 @@ public static class SignatureChecker
 
     private static void CheckPredict(PredictRequest request, SignatureDefinition signature, SignatureCheckOptions options, List<WarmupIssue> issues)
     {
-        var modelInputs = signature.Inputs.Select(i => i.Name).ToArray();
+        // Sets and maps, not lists: checking stays linear in the number of inputs.
+        var modelInputs = new HashSet<string>(signature.Inputs.Select(i => i.Name), StringComparer.Ordinal);
+        var byName = new Dictionary<string, SignatureTensor>(StringComparer.Ordinal);
+        foreach (var input in signature.Inputs)
+        {
+            byName.TryAdd(input.Name, input);
+        }
+
         var addressed = new Dictionary<string, string>(StringComparer.Ordinal);
         var symbols = new TensorSymbols();
         foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -93,13 +100,22 @@ public static class SignatureChecker
             }
 
             addressed.Add(resolved, name);
-            CheckTensor(name, tensor, signature.Inputs.First(i => i.Name == resolved), symbols, issues);
+            CheckTensor(name, tensor, byName[resolved], symbols, issues);
         }
 
-        foreach (var missing in signature.Inputs.Where(i => !addressed.ContainsKey(i.Name)))
+        // Each missing input gets its line, up to a few; the rest are summed up in one.
+        const int Listed = 10;
+        var missing = signature.Inputs.Where(i => !addressed.ContainsKey(i.Name)).ToList();
+        foreach (var input in missing.Take(Listed))
         {
             issues.Add(Error(WarmupErrorKind.SignatureMismatch,
-                $"the request lacks model input \"{missing.Name}\" ({missing.DType} {TensorRules.FormatShape(missing.Shape)}) of signature \"{signature.Key}\". Add it."));
+                $"the request lacks model input \"{input.Name}\" ({input.DType} {TensorRules.FormatShape(input.Shape)}) of signature \"{signature.Key}\". Add it."));
+        }
+
+        if (missing.Count > Listed)
+        {
+            issues.Add(Error(WarmupErrorKind.SignatureMismatch,
+                $"the request lacks {missing.Count - Listed} more model inputs of signature \"{signature.Key}\" ({InputNames.List(missing.Skip(Listed).Select(i => i.Name))}). Add them."));
         }
     }
 
@@ -155,7 +171,7 @@ public static class SignatureChecker
         }
 
         var features = FeaturesOf(input);
-        var modelInputs = signature.Inputs.Select(i => i.Name).ToArray();
+        var modelInputs = new HashSet<string>(signature.Inputs.Select(i => i.Name), StringComparer.Ordinal);
         var fed = new Dictionary<string, Feature>(StringComparer.Ordinal);
         foreach (var (name, feature) in features.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

@@ -69,14 +69,33 @@ public sealed class TensorData
 /// <summary>Bounds on tensors read from untrusted files, checked before anything is allocated.</summary>
 public sealed class TensorLimits
 {
-    /// <summary>The defaults: at most 2^31 - 1 elements and 1 GiB of element data per tensor.</summary>
+    /// <summary>The defaults: at most 2^31 - 1 elements and 1 GiB per tensor, 256 MiB per record (all its tensors).</summary>
     public static TensorLimits Default { get; } = new();
+
+    /// <summary>The default of <see cref="MaxRecordBytes"/>: 256 MiB.</summary>
+    public const long DefaultMaxRecordBytes = 256L << 20;
+
+    /// <summary>
+    /// What one string element costs in memory beyond its bytes, as counted by the limits: the managed array reference and
+    /// byte[] header, the protobuf ByteString, and ONNX Runtime's native std::string (about 96 bytes on 64-bit).
+    /// </summary>
+    public const int StringElementOverheadBytes = 96;
 
     /// <summary>Largest element count accepted.</summary>
     public long MaxElements { get; init; } = int.MaxValue;
 
-    /// <summary>Largest decoded size in bytes (element count × element size; strings count their bytes).</summary>
+    /// <summary>
+    /// Largest decoded size of one tensor in bytes: element count × element size; a string element counts its bytes plus
+    /// <see cref="StringElementOverheadBytes"/>.
+    /// </summary>
     public long MaxBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Largest expanded size of one record: the decoded sizes of all its tensors (counted as for <see cref="MaxBytes"/>),
+    /// with TensorFlow's fill rule applied, so that a few bytes that claim a huge shape are refused before anything is
+    /// allocated. Default <see cref="DefaultMaxRecordBytes"/> (256 MiB); see <see cref="RecordBudget"/>.
+    /// </summary>
+    public long MaxRecordBytes { get; init; } = DefaultMaxRecordBytes;
 }
 
 /// <summary>Shape arithmetic with overflow and sanity checks.</summary>

@@ -64,11 +64,7 @@ public static class TensorProtoConverter
             throw Invalid(what, $"has shape {TensorShapes.Format(shape)} whose element count exceeds the largest .NET array ({Array.MaxLength}).");
         }
 
-        // Decoded size: elements × size; a string tensor holds one reference per element plus its bytes, where the fill
-        // rule repeats the last string. Computed in decimal so that no product can overflow.
-        var bytes = dtype.IsString
-            ? count * (decimal)IntPtr.Size + StringBytes(proto.StringVal, count)
-            : count * (decimal)dtype.ElementSize;
+        var bytes = DecodedBytes(proto, dtype, count);
         if (bytes > limits.MaxBytes)
         {
             throw Invalid(what, $"with shape {TensorShapes.Format(shape)} needs {bytes} bytes decoded, above the limit of {limits.MaxBytes}.");
@@ -93,6 +89,12 @@ public static class TensorProtoConverter
         return (dtype, shape, count);
     }
 
+    // Decoded size: elements × size; a string element costs its bytes (the fill rule repeats the last string) plus the
+    // per-element overhead of its managed and native copies. Computed in decimal so that no product can overflow.
+    internal static decimal DecodedBytes(TensorProto proto, DTypeInfo dtype, long count) => dtype.IsString
+        ? count * (decimal)TensorLimits.StringElementOverheadBytes + StringBytes(proto.StringVal, count)
+        : count * (decimal)dtype.ElementSize;
+
     private static decimal StringBytes(RepeatedField<ByteString> values, long count)
     {
         decimal total = 0;
@@ -104,7 +106,7 @@ public static class TensorProtoConverter
         return values.Count is > 0 and var n && n < count ? total + (count - n) * (decimal)values[n - 1].Length : total;
     }
 
-    private static (string Field, int Count) TypedField(TensorProto proto, DTypeInfo dtype) => dtype.DataType switch
+    internal static (string Field, int Count) TypedField(TensorProto proto, DTypeInfo dtype) => dtype.DataType switch
     {
         DataType.DtFloat => ("float_val", proto.FloatVal.Count),
         DataType.DtDouble => ("double_val", proto.DoubleVal.Count),
@@ -136,6 +138,26 @@ public static class TensorProtoConverter
     /// <summary>Encodes a DT_STRING tensor of text, as UTF-8 (<c>string_val</c>).</summary>
     public static TensorProto FromStrings(IReadOnlyList<string> values, params long[] shape) =>
         FromStrings(values.Select(Encoding.UTF8.GetBytes).ToArray(), shape);
+
+    /// <summary>
+    /// Encodes <paramref name="values"/> into the typed field (<c>float_val</c>, <c>string_val</c>…) of a tensor of
+    /// <paramref name="shape"/>, which may hold more elements: TensorFlow's fill rule repeats the last value (none means
+    /// zeros). Nothing is expanded.
+    /// </summary>
+    internal static TensorProto FromFillRule(TensorData values, long[] shape)
+    {
+        var proto = new TensorProto { Dtype = values.DataType, TensorShape = TensorShapes.ToProto(shape) };
+        if (values.Values is byte[][] strings)
+        {
+            proto.StringVal.AddRange(strings.Select(ByteString.CopyFrom));
+        }
+        else
+        {
+            AddTypedValues(proto, values.Values);
+        }
+
+        return proto;
+    }
 
     /// <summary>Encodes <paramref name="tensor"/> in TF's compact form.</summary>
     public static TensorProto FromTensorData(TensorData tensor)
