@@ -158,7 +158,7 @@ public sealed class ConvertTests : IDisposable
         File.WriteAllText(json, "{\"records\": []} trailing");
         AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}:1:");
 
-        File.WriteAllText(json, """{"records": [{"logType": "predict", "inputs": {"x": {"dtype": "DT_FLOAT", "shape": [3], "values": [1, 2]}}}]}""");
+        File.WriteAllText(json, """{"records": [{"logType": "predict", "inputs": {"x": {"dtype": "DT_FLOAT", "shape": [3], "values": [1, 2, 3, 4]}}}]}""");
         AssertOneLineError(Run("convert", json, _cli.PathOf("o")), 1, $"{json}: record 0: \"inputs.x.values\"");
 
         File.WriteAllText(json, """{"records": [{"logType": "predict", "inputs": {"x": {"dtype": "DT_INT8", "shape": [1], "values": [300]}}}]}""");

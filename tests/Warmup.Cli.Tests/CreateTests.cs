@@ -89,7 +89,7 @@ public sealed class CreateTests : IDisposable
         AssertOneLineError(Run("create", "--model", model, "--out", _cli.PathOf("x"), "--dim", "nope=3"), 2, "--dim nope matches no dimension");
         AssertOneLineError(Run("create", "--model", model, "--out", _cli.PathOf("x"), "--fill", "twos"), 2, "twos");
         AssertOneLineError(Run("create", "--out", _cli.PathOf("x")), 2, "--model");
-        AssertOneLineError(Run("create", "--model", model, "--out", _cli.PathOf("x"), "--batch-sizes", "2000000000"), 1, "Choose smaller dimensions");
+        AssertOneLineError(Run("create", "--model", model, "--out", _cli.PathOf("x"), "--batch-sizes", "2000000000"), 1, "above the per-record budget");
     }
 
     [SkippableFact]
