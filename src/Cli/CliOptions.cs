@@ -15,7 +15,17 @@ internal static class CliOptions
         var option = new Option<int>(name) { Description = $"{description} ({min} to {max}).", DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<int>();
+            int value;
+            try
+            {
+                value = result.GetValueOrDefault<int>();
+            }
+            catch (InvalidOperationException)
+            {
+                // Not an int at all (e.g. 99999999999): the parser reports that itself, as a usage error.
+                return;
+            }
+
             if (value < min || value > max)
             {
                 result.AddError($"{name} must be between {min} and {max}, not {value}.");
