@@ -35,7 +35,16 @@ internal static class Interruption
         {
             signal.Cancel = true;
             Interlocked.CompareExchange(ref _exitCode, signal.Signal == PosixSignal.SIGTERM ? 143 : ExitCodes.Interrupted, 0);
-            context.Cancel();
+            try
+            {
+                context.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The command has already finished.
+                return;
+            }
+
             _ = Task.Delay(Grace).ContinueWith(_ =>
             {
                 SafeFile.DeleteTempFiles();

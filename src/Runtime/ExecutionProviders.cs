@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
+using Warmup.Format;
 
 namespace Warmup.Runtime;
 
@@ -148,10 +149,13 @@ public static class ExecutionProviders
     /// mismatch) also falls back to CPU with one warning.
     /// </summary>
     /// <returns>The session and the provider it runs on.</returns>
+    /// <exception cref="IOException">The path is not a regular file (a FIFO, device or directory), checked before ONNX Runtime opens it.</exception>
     public static (InferenceSession Session, ExecutionProvider Provider) CreateSession(string modelPath, ExecutionProvider provider,
         CudaProviderOptions? cuda = null, ILogger? logger = null, Action<SessionOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        // ONNX Runtime opens the path itself: a FIFO would block it and a device would be read to exhaustion.
+        SafeFile.RequireRegular(modelPath, "the ONNX model");
         var selection = CreateSessionOptions(provider, cuda, logger, configure);
         using (selection.Options)
         {

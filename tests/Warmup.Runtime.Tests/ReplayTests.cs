@@ -342,3 +342,58 @@ public sealed class ReplayTests : IDisposable
         return listener;
     }
 }
+
+/// <summary>The replay's guarantees against hostile records and paths (issue 12), through the library API.</summary>
+public sealed class HostileReplayTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_fill_rule_record_beyond_the_budget_fails_before_anything_is_allocated()
+    {
+        using var session = Sessions.Create(TestModels.MatMulAdd());
+        var huge = new Warmup.Format.Protos.TensorFlow.TensorProto
+        {
+            Dtype = Warmup.Format.Protos.TensorFlow.DataType.DtFloat, TensorShape = TensorShapes.ToProto([67108864, 4]), FloatVal = { 1f },
+        };
+        var path = Records.Write(_dir.File("huge"), Records.Predict(("x", huge)), Records.Predict(("x", Records.Floats(1, 4))));
+
+        var before = GC.GetTotalAllocatedBytes();
+        var report = await OnnxWarmup.RunAsync(session, path, new WarmupReplayOptions { FailurePolicy = WarmupFailurePolicy.LogAndContinue });
+        var allocated = GC.GetTotalAllocatedBytes() - before;
+
+        Assert.Equal([WarmupRecordStatus.Failed, WarmupRecordStatus.Ok], report.Records.Select(r => r.Status));
+        Assert.Contains("above the per-record budget of 256 MiB", report.Records[0].Error, StringComparison.Ordinal);
+        Assert.True(allocated < 128L << 20, $"{allocated} bytes allocated");
+
+        var strict = await Assert.ThrowsAsync<WarmupReplayException>(() => OnnxWarmup.RunAsync(session, path,
+            new WarmupReplayOptions { TensorLimits = new TensorLimits { MaxRecordBytes = 8 } }));
+        Assert.Equal(WarmupFailureKind.InvalidTensor, strict.Kind);
+        Assert.Equal(0, strict.RecordIndex);
+        Assert.Equal(path, strict.FilePath);
+    }
+
+    [SkippableFact]
+    public async Task A_fifo_is_refused_as_warmup_file_and_as_model()
+    {
+        var fifo = _dir.File("fifo");
+        using (var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", [fifo]) { RedirectStandardError = true }))
+        {
+            mkfifo?.WaitForExit();
+            Skip.If(mkfifo is null || mkfifo.ExitCode != 0, "mkfifo is not available here");
+        }
+
+        using var session = Sessions.Create(TestModels.MatMulAdd());
+        var replay = OnnxWarmup.RunAsync(session, fifo);
+        Assert.True(await Task.WhenAny(replay, Task.Delay(20_000)) == replay, "the replay hung on a FIFO");
+        var ex = await Assert.ThrowsAsync<WarmupReplayException>(() => replay);
+        Assert.Equal(WarmupFailureKind.Io, ex.Kind);
+        Assert.Contains("FIFO", ex.Message, StringComparison.Ordinal);
+
+        var model = Task.Run(() => ExecutionProviders.CreateSession(fifo, ExecutionProvider.Cpu));
+        Assert.True(await Task.WhenAny(model, Task.Delay(20_000)) == model, "session creation hung on a FIFO");
+        await Assert.ThrowsAsync<IOException>(() => model);
+    }
+}

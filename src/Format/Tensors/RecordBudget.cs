@@ -23,7 +23,7 @@ public static class RecordBudget
         decimal count = 1;
         foreach (var dim in tensor.TensorShape?.Dim ?? [])
         {
-            count = dim.Size < 0 ? 0 : Math.Min(Saturated, count * dim.Size);
+            count = dim.Size <= 0 ? 0 : count > Saturated / dim.Size ? Saturated : count * dim.Size;
         }
 
         var dtype = DTypes.Get(tensor.Dtype);
