@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using static Warmup.Cli.Tests.CliHarness;
 
@@ -13,22 +12,8 @@ public sealed class BuiltToolTests : IDisposable
 
     private static (int ExitCode, string Out, string Err) Tool(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "warmup.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "the tool did not finish within a minute");
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var (code, stdout, stderr) = CliHarness.Tool(args);
+        return (code, System.Text.Encoding.UTF8.GetString(stdout), stderr);
     }
 
     [Fact]

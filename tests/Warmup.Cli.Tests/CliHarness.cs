@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
@@ -35,6 +36,30 @@ public sealed partial class CliHarness : IDisposable
     public string Directory { get; }
 
     public string PathOf(string name) => Path.Combine(Directory, name);
+
+    /// <summary>Runs the built tool as a separate process (real Main, real console streams, redirected); <paramref name="whileRunning"/> may signal it.</summary>
+    public static (int ExitCode, byte[] Out, string Err) Tool(string[] args, Action<Process>? whileRunning = null)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "warmup.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        using var stdout = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = process.StandardError.ReadToEndAsync();
+        whileRunning?.Invoke(process);
+        Assert.True(process.WaitForExit(90_000), "the tool did not finish within 90 s");
+        copy.Wait();
+        return (process.ExitCode, stdout.ToArray(), stderr.Result);
+    }
 
     public static CliResult Run(params string[] args)
     {

@@ -71,29 +71,6 @@ public sealed class HostileInputTests : IDisposable
         return task.Result;
     }
 
-    private static (int ExitCode, byte[] Out, string Err) Tool(string[] args, Action<Process>? whileRunning = null)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "warmup.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        using var stdout = new MemoryStream();
-        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-        var stderr = process.StandardError.ReadToEndAsync();
-        whileRunning?.Invoke(process);
-        Assert.True(process.WaitForExit(90_000), "the tool did not finish within 90 s");
-        copy.Wait();
-        return (process.ExitCode, stdout.ToArray(), stderr.Result);
-    }
-
     private string HalfPlusTwo() => _cli.Model("half_plus_two.onnx", TestModels.HalfPlusTwo());
 
     private static PredictionLog FillRule(long size, int inputs) =>
