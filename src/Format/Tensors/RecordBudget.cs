@@ -99,7 +99,7 @@ public static class RecordBudget
             case PredictionLog.LogTypeOneofCase.SessionRunLog:
                 foreach (var feed in log.SessionRunLog.Request?.Feed ?? [])
                 {
-                    sum.Add($"feed \"{feed.Name}\"", feed.Tensor is null ? 0 : ExpandedBytes(feed.Tensor));
+                    sum.Add(() => $"feed \"{feed.Name}\"", feed.Tensor is null ? 0 : ExpandedBytes(feed.Tensor));
                 }
 
                 break;
@@ -117,16 +117,20 @@ public static class RecordBudget
 
     private sealed class Sum
     {
+        private Func<string> _what = () => "no tensors";
+
         public decimal Total { get; private set; }
         public decimal Largest { get; private set; } = -1;
-        public string What { get; private set; } = "no tensors";
 
-        public void Add(string what, decimal bytes)
+        // Described only when asked (for the largest), so that measuring a record with many inputs stays cheap.
+        public string What => _what();
+
+        public void Add(Func<string> what, decimal bytes)
         {
             Total = Math.Min(Saturated, Total + bytes);
             if (bytes > Largest)
             {
-                (Largest, What) = (bytes, what);
+                (Largest, _what) = (bytes, what);
             }
         }
 
@@ -134,7 +138,7 @@ public static class RecordBudget
         {
             foreach (var (name, tensor) in inputs ?? [])
             {
-                Add($"input \"{name}\" {TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape))} {DTypes.Name(tensor.Dtype)}", ExpandedBytes(tensor));
+                Add(() => $"input \"{name}\" {TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape))} {DTypes.Name(tensor.Dtype)}", ExpandedBytes(tensor));
             }
         }
 
@@ -159,7 +163,7 @@ public static class RecordBudget
 
             // The context's features are merged into every example.
             bytes += FeatureBytes(context) * examples.Count;
-            Add($"{examples.Count} tf.Example(s)", Math.Min(Saturated, bytes * runs));
+            Add(() => $"{examples.Count} tf.Example(s)", Math.Min(Saturated, bytes * runs));
         }
 
         private static decimal FeatureBytes(Example? example)
