@@ -448,7 +448,8 @@ public sealed class HostileInputTests : IDisposable
         var warmup = _cli.WarmupFileOf("w", HalfPlusTwoRecord(1));
         var (code, _, err) = Tool(["run", "--model", model, "--requests", warmup, "--iterations", "1000000"], process =>
         {
-            Thread.Sleep(3000);
+            // Long enough for the tool to have started and registered its handler, even on a loaded machine; the replay runs far longer.
+            Thread.Sleep(5000);
             Sh($"kill -INT {process.Id}");
         });
 
