@@ -62,6 +62,7 @@ internal static class OnnxSessions
 
     // Kept alive for as long as ONNX Runtime may call it.
     private static DOrtLoggingFunction? _nativeLog;
+    private static CliContext? _logContext;
 
     /// <summary>
     /// ONNX Runtime's own log (multi-line, coloured, written straight to stderr by default) goes through our messages:
@@ -69,6 +70,8 @@ internal static class OnnxSessions
     /// </summary>
     private static void RouteNativeLog(CliContext context)
     {
+        // The environment lives as long as the process; its callback writes to the latest command's messages.
+        Volatile.Write(ref _logContext, context);
         if (OrtEnv.IsCreated)
         {
             return;
@@ -76,9 +79,18 @@ internal static class OnnxSessions
 
         _nativeLog = (_, severity, _, _, _, message) =>
         {
-            if (severity >= OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING)
+            if (severity < OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING)
             {
-                context.Warning("onnxruntime: " + message.Trim());
+                return;
+            }
+
+            try
+            {
+                Volatile.Read(ref _logContext)?.Warning("onnxruntime: " + message.Trim());
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+            {
+                // Never throw back into native code: a log line is not worth a crash.
             }
         };
         var options = new EnvironmentCreationOptions { logId = "warmup", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, loggingFunction = _nativeLog };
