@@ -431,6 +431,7 @@ internal static class RequestMapper
         private readonly InferenceSession _session;
         private readonly string _signature;
         private readonly List<(string Input, OrtValue Value, WarmupTensorShape Shape, IDisposable? Pin)> _feeds = [];
+        private readonly Dictionary<string, int> _fed = new(StringComparer.Ordinal); // input → index in _feeds: linear in the inputs
         private readonly TensorSymbols _symbols = new();
         private bool _built;
 
@@ -442,7 +443,7 @@ internal static class RequestMapper
 
         public void Add(string requestName, string input, FeedTensor data)
         {
-            if (_feeds.Any(f => f.Input == input))
+            if (_fed.ContainsKey(input))
             {
                 throw new WarmupReplayException(WarmupFailureKind.UnknownInput,
                     $"{requestName} and another request input both map to the model's input \"{input}\". Feed each input once.");
@@ -450,21 +451,22 @@ internal static class RequestMapper
 
             Check(requestName, input, data);
             var value = ToOrtValue(data, out var pin);
+            _fed.Add(input, _feeds.Count);
             _feeds.Add((input, value, new WarmupTensorShape(input, data.DType.Name, data.Shape), pin));
         }
 
         public PreparedRun Build(string[] outputs)
         {
-            var missing = _session.InputNames.Where(n => _feeds.All(f => f.Input != n)).ToList();
+            var missing = _session.InputNames.Where(n => !_fed.ContainsKey(n)).ToList();
             if (missing.Count > 0)
             {
                 throw new WarmupReplayException(WarmupFailureKind.UnknownInput,
-                    $"the request does not feed the model's input(s) {string.Join(", ", missing.Select(m => $"\"{m}\""))} (signature \"{_signature}\"). " +
+                    $"the request does not feed the model's input(s) {InputNames.List(missing)} (signature \"{_signature}\"). " +
                     "Every model input needs a tensor in the request.");
             }
 
             // Feed in the session's input order so runs are deterministic.
-            var ordered = _session.InputNames.Select(n => _feeds.First(f => f.Input == n)).ToArray();
+            var ordered = _session.InputNames.Select(n => _feeds[_fed[n]]).ToArray();
             _built = true;
             return new PreparedRun(_signature, _session, ordered.Select(f => f.Input).ToArray(), ordered.Select(f => f.Value).ToArray(), outputs,
                 ordered.Select(f => f.Shape).ToArray(), ordered.Select(f => f.Pin).ToArray());
