@@ -1,13 +1,17 @@
 using Warmup.Format.Protos.TensorFlow;
-using Warmup.Format.Tensors;
 
-namespace Warmup.Cli;
+namespace Warmup.Format.Tensors;
 
-/// <summary>Synthetic tensor values for <c>create</c> and Triton's <c>zero_data</c>/<c>random_data</c>.</summary>
-internal static class TensorFill
+/// <summary>Synthetic tensor values for <c>create</c>, Triton's <c>zero_data</c>/<c>random_data</c> and the recorder's shapes-only payloads.</summary>
+public static class TensorFill
 {
+    /// <summary>Every element zero (strings empty).</summary>
     public const string Zeros = "zeros";
+
+    /// <summary>Every element one (strings "1").</summary>
     public const string Ones = "ones";
+
+    /// <summary>Seeded random values.</summary>
     public const string Random = "random";
 
     /// <summary>
@@ -20,7 +24,7 @@ internal static class TensorFill
         var size = Math.Max(1, DTypes.Get(dataType).ElementSize);
         if (count * size > TensorLimits.Default.MaxBytes)
         {
-            throw CliException.Invalid($"{what} with shape {TensorShapes.Format(shape)} would need {count * size} bytes, above the {TensorLimits.Default.MaxBytes >> 20} MiB a record tensor may hold. Choose smaller dimensions.");
+            throw new WarmupFormatException(WarmupErrorKind.InvalidTensor, $"{what} with shape {TensorShapes.Format(shape)} would need {count * size} bytes, above the {TensorLimits.Default.MaxBytes >> 20} MiB a record tensor may hold. Choose smaller dimensions.");
         }
 
         return Create(dataType, shape, (int)count, fill, random, what);
@@ -44,7 +48,7 @@ internal static class TensorFill
             DataType.DtUint64 => TensorData.Create(Fill(count, fill, () => random.Next(10), 0ul, 1ul), shape),
             DataType.DtBool => TensorData.Create(Fill(count, fill, () => random.Next(2) == 1, false, true), shape),
             DataType.DtString => TensorData.CreateStrings(Fill(count, fill, () => RandomWord(random), [], "1"u8.ToArray()), shape),
-            _ => throw CliException.Invalid($"{what}: cannot synthesize {DTypes.Name(dataType)} values."),
+            _ => throw new WarmupFormatException(WarmupErrorKind.UnsupportedDtype, $"{what}: cannot synthesize {DTypes.Name(dataType)} values."),
         };
     }
 
@@ -84,10 +88,11 @@ internal static class TensorFill
 }
 
 /// <summary>A small seeded generator whose sequence is fixed by its algorithm (SplitMix64), so files are reproducible across .NET versions.</summary>
-internal sealed class SplitMix64(ulong seed)
+public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         var z = _state += 0x9E3779B97F4A7C15UL;
