@@ -42,7 +42,7 @@ public sealed record WarmupCoverageSnapshot
 
 /// <summary>
 /// Compares served request shapes with the warmed ones. Lock-free on the request path: one frozen-set lookup, one
-/// dictionary lookup and two interlocked increments; a new shape costs one insertion (bounded) and one log line.
+/// dictionary lookup and one interlocked increment; a new shape costs one insertion (bounded) and one log line.
 /// </summary>
 internal sealed class WarmupCoverage
 {
@@ -54,9 +54,8 @@ internal sealed class WarmupCoverage
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private int _distinct;
-    private long _requests;
-    private long _covered;
     private long _overflow;
+    private long _overflowCovered;
     private int _overflowLogged;
 
     public WarmupCoverage(string model, IEnumerable<RequestShape> warmed, int maxShapes, ILogger logger, TimeProvider? time = null)
@@ -72,13 +71,9 @@ internal sealed class WarmupCoverage
     /// <summary>Counts one served request; returns whether its shape was warmed.</summary>
     public bool Observe(RequestShape shape)
     {
+        // One interlocked increment per request (the shape's count): the totals are sums of those and of the overflow.
         var warmed = _warmed.Contains(shape);
-        Interlocked.Increment(ref _requests);
-        if (warmed)
-        {
-            Interlocked.Increment(ref _covered);
-        }
-        else
+        if (!warmed)
         {
             ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
         }
@@ -108,6 +103,11 @@ internal sealed class WarmupCoverage
             }
 
             Interlocked.Increment(ref _overflow);
+            if (warmed)
+            {
+                Interlocked.Increment(ref _overflowCovered);
+            }
+
             if (Interlocked.Exchange(ref _overflowLogged, 1) == 0)
             {
                 Log.CoverageOverflow(_logger, _model, _maxShapes);
@@ -132,21 +132,19 @@ internal sealed class WarmupCoverage
 
     public WarmupCoverageSnapshot Snapshot()
     {
-        // Totals first: a request counted after this read is at most in the per-shape counts, never missing from them.
-        var requests = Interlocked.Read(ref _requests);
-        var covered = Interlocked.Read(ref _covered);
         var served = _served
             .Select(p => new ServedRequestShape(p.Key, Interlocked.Read(ref p.Value.Count), p.Value.FirstSeen, p.Value.Warmed))
             .OrderByDescending(s => s.Count).ThenBy(s => s.FirstSeen).ThenBy(s => s.Shape.ToString(), StringComparer.Ordinal)
             .ToArray();
+        var overflow = Interlocked.Read(ref _overflow);
         return new WarmupCoverageSnapshot
         {
             Model = _model,
             WarmedShapes = _warmedInOrder,
             ServedShapes = served,
-            Requests = requests,
-            CoveredRequests = covered,
-            OverflowRequests = Interlocked.Read(ref _overflow),
+            Requests = served.Sum(s => s.Count) + overflow,
+            CoveredRequests = served.Where(s => s.Warmed).Sum(s => s.Count) + Interlocked.Read(ref _overflowCovered),
+            OverflowRequests = overflow,
         };
     }
 
