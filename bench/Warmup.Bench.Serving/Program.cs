@@ -74,6 +74,31 @@ try
             await host.StopAsync();
         }
 
+        // The floor: reading each input's dtype and shape through ONNX Runtime's .NET API, which any observer must do.
+        {
+            using var host = await Start(path, o => o.Coverage.Enabled = false);
+            var session = host.Services.GetRequiredKeyedService<WarmedOnnxModel>("bench").Session;
+            using var runOptions = new RunOptions();
+            var outputNames = session.OutputNames;
+            void Direct()
+            {
+                using var outputs = session.Run(runOptions, names, values, outputNames);
+            }
+
+            void DirectAndRead()
+            {
+                using var outputs = session.Run(runOptions, names, values, outputNames);
+                foreach (var value in values)
+                {
+                    _ = value.GetTensorTypeAndShape();
+                }
+            }
+
+            var (direct, read) = Compare(Direct, DirectAndRead, rounds, perRound);
+            Console.WriteLine($"| {label} | floor: session.Run + OrtValue.GetTensorTypeAndShape() per input | {direct:F2} µs | {read:F2} µs | {read - direct:F2} µs | {100 * (read - direct) / direct:F1}% |");
+            await host.StopAsync();
+        }
+
         foreach (var value in values)
         {
             value.Dispose();

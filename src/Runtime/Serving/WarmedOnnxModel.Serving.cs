@@ -199,8 +199,8 @@ public sealed partial class WarmedOnnxModel
             return;
         }
 
-        var shape = ShapeOf(signature, names, values);
-        coverage?.Observe(shape);
+        var inputs = InputsOf(names, values);
+        var shape = coverage is null ? new RequestShape(signature, inputs.ToArray()) : coverage.Observe(signature, inputs);
         if (recorder is not null)
         {
             Record(recorder, shape, () => Capture(recorder, names, values));
@@ -273,10 +273,15 @@ public sealed partial class WarmedOnnxModel
         return inputs;
     }
 
-    private static RequestShape ShapeOf(string signature, IReadOnlyList<string> names, IReadOnlyList<OrtValue> values)
+    [ThreadStatic]
+    private static RequestInputShape[]? t_inputs;
+
+    // The inputs' names, dtypes and shapes in the caller's order, in a per-thread buffer (valid until the thread's next request).
+    private static ReadOnlySpan<RequestInputShape> InputsOf(IReadOnlyList<string> names, IReadOnlyList<OrtValue> values)
     {
-        var inputs = new RequestInputShape[names.Count];
-        for (var i = 0; i < inputs.Length; i++)
+        var count = names.Count;
+        var inputs = t_inputs is { } buffer && buffer.Length >= count ? buffer : t_inputs = new RequestInputShape[Math.Max(count, 4)];
+        for (var i = 0; i < count; i++)
         {
             var value = values[i];
             if (value.OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
@@ -289,7 +294,7 @@ public sealed partial class WarmedOnnxModel
             inputs[i] = new RequestInputShape(names[i], DataTypeOf(info.ElementDataType), info.Shape);
         }
 
-        return new RequestShape(signature, inputs);
+        return inputs.AsSpan(0, count);
     }
 
     private static DataType DataTypeOf(TensorElementType type) => DTypes.FromOnnx((OnnxElementType)(int)type)?.DataType ?? DataType.DtInvalid;

@@ -41,8 +41,9 @@ public sealed record WarmupCoverageSnapshot
 }
 
 /// <summary>
-/// Compares served request shapes with the warmed ones. Lock-free on the request path: one frozen-set lookup, one
-/// dictionary lookup and one interlocked increment; a new shape costs one insertion (bounded) and one log line.
+/// Compares served request shapes with the warmed ones. Lock-free on the request path: a repeat of the thread's previous
+/// shape costs a comparison and one interlocked increment; another known shape a dictionary lookup more; a new shape one
+/// frozen-set lookup, one insertion (bounded) and one log line.
 /// </summary>
 internal sealed class WarmupCoverage
 {
@@ -68,27 +69,48 @@ internal sealed class WarmupCoverage
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Counts one served request; returns whether its shape was warmed.</summary>
-    public bool Observe(RequestShape shape)
+    /// <summary>
+    /// Counts one served request given its inputs in the caller's order, and returns its shape. A thread serving the same
+    /// shape as its previous request (the common case) compares the inputs with that one and allocates nothing.
+    /// </summary>
+    public RequestShape Observe(string signature, ReadOnlySpan<RequestInputShape> inputs)
     {
-        // One interlocked increment per request (the shape's count): the totals are sums of those and of the overflow.
-        var warmed = _warmed.Contains(shape);
-        if (!warmed)
+        if (t_last is { } last && ReferenceEquals(last.Owner, this) && string.Equals(last.Signature, signature, StringComparison.Ordinal)
+            && inputs.SequenceEqual(last.Inputs))
         {
-            ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
+            Count(last.Shape, last.Served);
+            return last.Shape;
         }
 
+        var shape = new RequestShape(signature, inputs.ToArray());
+        var served = Observe(shape);
+        t_last = served is null ? null : new LastShape(this, signature, inputs.ToArray(), shape, served);
+        return shape;
+    }
+
+    /// <summary>Counts one served request of <paramref name="shape"/>; returns its counter (null beyond the distinct-shape limit).</summary>
+    public Served? Observe(RequestShape shape)
+    {
         if (!_served.TryGetValue(shape, out var served))
         {
-            served = Add(shape, warmed);
+            served = Add(shape, _warmed.Contains(shape));
             if (served is null)
             {
-                return warmed;
+                return null;
             }
         }
 
+        Count(shape, served);
+        return served;
+    }
+
+    private void Count(RequestShape shape, Served served)
+    {
         Interlocked.Increment(ref served.Count);
-        return warmed;
+        if (!served.Warmed)
+        {
+            ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
+        }
     }
 
     private Served? Add(RequestShape shape, bool warmed)
@@ -106,6 +128,10 @@ internal sealed class WarmupCoverage
             if (warmed)
             {
                 Interlocked.Increment(ref _overflowCovered);
+            }
+            else
+            {
+                ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
             }
 
             if (Interlocked.Exchange(ref _overflowLogged, 1) == 0)
@@ -148,7 +174,13 @@ internal sealed class WarmupCoverage
         };
     }
 
-    private sealed class Served(DateTimeOffset firstSeen, bool warmed)
+    [ThreadStatic]
+    private static LastShape? t_last;
+
+    /// <summary>The shape a thread served last, with its inputs in that caller's order.</summary>
+    private sealed record LastShape(WarmupCoverage Owner, string Signature, RequestInputShape[] Inputs, RequestShape Shape, Served Served);
+
+    internal sealed class Served(DateTimeOffset firstSeen, bool warmed)
     {
         public long Count;
 
