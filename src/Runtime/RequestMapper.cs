@@ -18,6 +18,7 @@ namespace Warmup.Runtime;
 internal sealed class PreparedRun : IDisposable
 {
     private readonly IDisposable?[] _pins;
+    private RequestShape? _requestShape;
 
     public PreparedRun(string signature, InferenceSession session, string[] inputNames, OrtValue[] inputs, string[] outputNames,
         WarmupTensorShape[] shapes, IDisposable?[]? pins = null)
@@ -29,8 +30,6 @@ internal sealed class PreparedRun : IDisposable
         OutputNames = outputNames;
         Shapes = shapes;
         _pins = pins ?? [];
-        RequestShape = new RequestShape(signature, shapes.Select(s =>
-            new RequestInputShape(s.Name, DTypes.TryParse(s.DType, out var dtype) ? dtype : DataType.DtInvalid, s.Shape.ToArray())));
     }
 
     public string Signature { get; }
@@ -40,8 +39,9 @@ internal sealed class PreparedRun : IDisposable
     public string[] OutputNames { get; }
     public WarmupTensorShape[] Shapes { get; }
 
-    /// <summary>The run's shape in the one request-shape definition (session input names).</summary>
-    public RequestShape RequestShape { get; }
+    /// <summary>The run's shape in the one request-shape definition (session input names); built when first asked for.</summary>
+    public RequestShape RequestShape => _requestShape ??= new RequestShape(Signature, Shapes.Select(s =>
+        new RequestInputShape(s.Name, DTypes.TryParse(s.DType, out var dtype) ? dtype : DataType.DtInvalid, s.Shape.ToArray())));
 
     public void Run(RunOptions runOptions, bool useIoBinding)
     {
