@@ -22,16 +22,8 @@ public sealed class ServingTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string SaveModel(string name, OnnxModelBuilder model, params PredictionLog[] warmup)
-    {
-        var path = model.Save(Path.Combine(_dir.Path, name, "1", "model.onnx"));
-        if (warmup.Length > 0)
-        {
-            Records.Write(TfServing.GetWarmupFilePath(_dir.Path, name, 1), warmup);
-        }
-
-        return path;
-    }
+    private string SaveModel(string name, OnnxModelBuilder model, params PredictionLog[] warmup) =>
+        Sessions.SaveInLayout(_dir.Path, name, model, warmup);
 
     private static async Task<IHost> StartHost(string name, string modelPath, Action<WarmedOnnxModelOptions>? configure = null, CapturingLogger? logger = null)
     {
@@ -54,6 +46,13 @@ public sealed class ServingTests : IDisposable
         await host.StartAsync();
         return host;
     }
+
+    private static Action<WarmedOnnxModelOptions> Recording(string output, Action<WarmupRecordingOptions>? configure = null) => o =>
+    {
+        o.Recording.Enabled = true;
+        o.Recording.OutputPath = output;
+        configure?.Invoke(o.Recording);
+    };
 
     private static WarmedOnnxModel Model(IHost host, string name) => host.Services.GetRequiredKeyedService<WarmedOnnxModel>(name);
 
@@ -234,12 +233,10 @@ public sealed class ServingTests : IDisposable
         const string name = "rec_replay";
         var path = SaveModel(name, TestModels.HalfPlusTwo(), Batch(1));
         var output = _dir.File("recorded/requests");
-        using var host = await StartHost(name, path, o =>
+        using var host = await StartHost(name, path, Recording(output, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-            o.Recording.FlushInterval = TimeSpan.FromHours(1);
-        });
+            r.FlushInterval = TimeSpan.FromHours(1);
+        }));
         var model = Model(host, name);
         foreach (var batch in new[] { 1, 2, 2, 3, 1, 3, 3 })
         {
@@ -274,13 +271,11 @@ public sealed class ServingTests : IDisposable
         const string name = "rec_dtypes";
         var path = SaveModel(name, TestModels.StringInput());
         var output = _dir.File("strings.tfrecord");
-        using var host = await StartHost(name, path, o =>
+        using var host = await StartHost(name, path, Recording(output, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-            o.Recording.Policy = WarmupRecordingPolicy.EveryNth;
-            o.Recording.EveryNth = 1;
-        });
+            r.Policy = WarmupRecordingPolicy.EveryNth;
+            r.EveryNth = 1;
+        }));
         var model = Model(host, name);
         using (var text = OrtValue.CreateFromStringTensor(new DenseTensor<string>(new[] { "héllo", "wörld" }, [2])))
         using (model.Run(new Dictionary<string, OrtValue> { ["text"] = text }))
@@ -311,11 +306,7 @@ public sealed class ServingTests : IDisposable
         var name = "rec_" + type.ToString().ToLowerInvariant();
         var path = SaveModel(name, TestModels.Identity(type));
         var output = _dir.File(name + ".tfrecord");
-        using var host = await StartHost(name, path, o =>
-        {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-        });
+        using var host = await StartHost(name, path, Recording(output));
         var model = Model(host, name);
         var dtype = DTypes.FromOnnx(type)!;
         var bytes = Enumerable.Range(0, 3 * dtype.ElementSize).Select(i => (byte)(type == OnnxElementType.Bool ? i % 2 : i * 7 % 251)).ToArray();
@@ -342,15 +333,13 @@ public sealed class ServingTests : IDisposable
         const string name = "rec_burst";
         var path = SaveModel(name, TestModels.HalfPlusTwo(), Batch(1));
         var output = _dir.File("burst/requests");
-        using var host = await StartHost(name, path, o =>
+        using var host = await StartHost(name, path, Recording(output, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-            o.Recording.Policy = WarmupRecordingPolicy.EveryNth;
-            o.Recording.EveryNth = 1;
-            o.Recording.QueueCapacity = 4;
-            o.Recording.FlushInterval = TimeSpan.FromMilliseconds(20);
-        });
+            r.Policy = WarmupRecordingPolicy.EveryNth;
+            r.EveryNth = 1;
+            r.QueueCapacity = 4;
+            r.FlushInterval = TimeSpan.FromMilliseconds(20);
+        }));
         var model = Model(host, name);
         var slowDisk = new TaskCompletionSource();
         model.Recorder!.HoldWriterUntil(slowDisk.Task);
@@ -384,12 +373,10 @@ public sealed class ServingTests : IDisposable
         const string name = "rec_limits";
         var path = SaveModel(name, TestModels.HalfPlusTwo());
         var output = _dir.File("limits.tfrecord");
-        using var host = await StartHost(name, path, o =>
+        using var host = await StartHost(name, path, Recording(output, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-            o.Recording.MaxRecords = 3;
-        });
+            r.MaxRecords = 3;
+        }));
         var model = Model(host, name);
         for (var batch = 1; batch <= 6; batch++)
         {
@@ -400,12 +387,10 @@ public sealed class ServingTests : IDisposable
         Assert.Equal(3, WarmupFile.Read(output).Count());
 
         var small = _dir.File("small.tfrecord");
-        using var host2 = await StartHost(name, path, o =>
+        using var host2 = await StartHost(name, path, Recording(small, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = small;
-            o.Recording.MaxBytes = 200;
-        });
+            r.MaxBytes = 200;
+        }));
         var model2 = Model(host2, name);
         Serve(model2, 1);   // ~ 60 bytes
         Serve(model2, 64);  // 256 bytes of floats: over the limit
@@ -439,12 +424,10 @@ public sealed class ServingTests : IDisposable
         foreach (var output in new[] { Path.Combine(blocker, "requests"), Path.Combine(readOnly, "requests") })
         {
             var logger = new CapturingLogger();
-            using var host = await StartHost(name, path, o =>
+            using var host = await StartHost(name, path, Recording(output, r =>
             {
-                o.Recording.Enabled = true;
-                o.Recording.OutputPath = output;
-                o.Recording.FlushInterval = TimeSpan.FromMilliseconds(10);
-            }, logger);
+                r.FlushInterval = TimeSpan.FromMilliseconds(10);
+            }), logger);
             var model = Model(host, name);
             for (var i = 1; i <= 20; i++)
             {
@@ -476,12 +459,10 @@ public sealed class ServingTests : IDisposable
         var name = "rec_" + payload.ToString().ToLowerInvariant();
         var path = SaveModel(name, TestModels.HalfPlusTwo());
         var output = _dir.File(name + ".tfrecord");
-        using var host = await StartHost(name, path, o =>
+        using var host = await StartHost(name, path, Recording(output, r =>
         {
-            o.Recording.Enabled = true;
-            o.Recording.OutputPath = output;
-            o.Recording.Payload = payload;
-        });
+            r.Payload = payload;
+        }));
         Serve(Model(host, name), 4, value: 42f);
         await host.StopAsync();
         var tensor = Assert.Single(WarmupFile.Read(output)).Log.PredictLog.Request.Inputs["x"];
