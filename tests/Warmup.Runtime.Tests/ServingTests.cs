@@ -16,6 +16,7 @@ using Warmup.Testing;
 namespace Warmup.Runtime.Tests;
 
 /// <summary>The serving API on real hosts and real ONNX Runtime sessions: coverage, the recorder, and their failure modes.</summary>
+[Collection(TimingCollection.Name)] // the cancellation test compares wall-clock times
 public sealed class ServingTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -471,5 +472,63 @@ public sealed class ServingTests : IDisposable
         Assert.DoesNotContain(42f, values);
         Assert.All(values, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(payload == WarmupRecordingPayload.Zeros, values.All(v => v == 0));
+    }
+    [Fact]
+    public async Task The_sample_rate_thins_recording_and_is_written_into_log_metadata()
+    {
+        const string name = "rec_sampled";
+        var path = SaveModel(name, TestModels.HalfPlusTwo());
+        var output = _dir.File("sampled.tfrecord");
+        using var host = await StartHost(name, path, Recording(output, r =>
+        {
+            r.SampleRate = 0.5;
+            r.Policy = WarmupRecordingPolicy.EveryNth;
+            r.EveryNth = 1;
+            r.QueueCapacity = 1000;
+        }));
+        var model = Model(host, name);
+        for (var i = 0; i < 400; i++)
+        {
+            Serve(model, 1);
+        }
+
+        await host.StopAsync();
+        var records = WarmupFile.Read(output).ToArray();
+        Assert.InRange(records.Length, 120, 280); // binomial(400, 0.5): 8 standard deviations either side
+        Assert.Equal(0, model.RecordingStatus!.Dropped);
+        Assert.All(records, r => Assert.Equal(0.5, r.Log.LogMetadata.SamplingConfig.SamplingRate));
+    }
+
+    [Fact]
+    public async Task RunAsync_cancellation_terminates_the_run_in_flight()
+    {
+        const string name = "serve_cancel";
+        var path = SaveModel(name, Sessions.SlowConv());
+        using var host = await StartHost(name, path, o => o.Coverage.Enabled = true);
+        var model = Model(host, name);
+        using var x = OrtValue.CreateTensorValueFromMemory(new float[2 * 3 * 640 * 640], [2, 3, 640, 640]);
+        // Uncancelled runs first (a warm model's requests), timed; then one cancelled a quarter of the way in.
+        var full = TimeSpan.MaxValue;
+        for (var i = 0; i < 2; i++)
+        {
+            var timed = System.Diagnostics.Stopwatch.StartNew();
+            using (await model.RunAsync(new Dictionary<string, OrtValue> { ["x"] = x }))
+            {
+            }
+
+            full = timed.Elapsed < full ? timed.Elapsed : full;
+        }
+
+        // Cancelled from this thread (a timer's callback can be late on a loaded machine, after the run has ended).
+        using var cancel = new CancellationTokenSource();
+        var run = model.RunAsync(new Dictionary<string, OrtValue> { ["x"] = x }, cancellationToken: cancel.Token);
+        Thread.Sleep(full / 4);
+        Assert.False(run.IsCompleted);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(started.Elapsed < full, $"cancelling took {started.Elapsed}, a whole run {full}");
+        Assert.Equal(2, model.GetCoverage()!.Requests); // a cancelled run is not a served request
+        await host.StopAsync();
     }
 }
