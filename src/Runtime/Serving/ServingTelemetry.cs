@@ -12,7 +12,7 @@ public static partial class WarmupTelemetry
     /// <summary>Counter of served requests the recorder wrote into its file; tag <c>model</c>.</summary>
     public const string RecordedRequestsInstrument = "warmup.recorder.records";
 
-    /// <summary>Counter of sampled requests the recorder dropped; tags <c>model</c>, <c>reason</c> (queue_full, max_bytes, write_failed).</summary>
+    /// <summary>Counter of sampled requests the recorder dropped; tags <c>model</c>, <c>reason</c> (queue_full, max_bytes, invalid).</summary>
     public const string RecorderDroppedInstrument = "warmup.recorder.dropped";
 
 }
@@ -27,7 +27,7 @@ internal static class ServingInstruments
         "Served requests recorded into the recorder's warmup file.");
 
     internal static readonly Counter<long> RecorderDropped = WarmupTelemetry.Meter.CreateCounter<long>(WarmupTelemetry.RecorderDroppedInstrument, "{request}",
-        "Sampled requests the recorder dropped (queue full, file size limit, or a failed write).");
+        "Sampled requests the recorder dropped (queue full, file size limit, or not a valid warmup record).");
 }
 
 /// <summary>The serving API's log messages (event ids 140–149).</summary>
