@@ -16,6 +16,8 @@ builder.Services.AddWarmedOnnxModel("half_plus_two", options =>
     // Background: Kestrel starts at once; /health/ready says Unhealthy until the warmup file has been replayed.
     options.StartupMode = WarmupStartupMode.Background;
     options.Replay = new WarmupReplayOptions { ModelName = "half_plus_two" };
+    // Opt-in request recording, e.g. --Warmup:Recording:Enabled=true --Warmup:Recording:OutputPath=recorded.tfrecord.
+    builder.Configuration.GetSection("Warmup:Recording").Bind(options.Recording);
 });
 builder.Services.AddHealthChecks().AddWarmupHealthCheck();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PredictJson.Default));
@@ -40,7 +42,8 @@ app.MapPost("/predict", ([FromKeyedServices("half_plus_two")] WarmedOnnxModel mo
     }
 
     var x = new DenseTensor<float>(rows.Select(r => r[0]).ToArray(), [rows.Length, 1]);
-    using var results = model.Session.Run([NamedOnnxValue.CreateFromTensor("x", x)]);
+    // Served through the warmed model, so coverage (warmup.uncovered_requests) and the recorder see each request.
+    using var results = model.Run([NamedOnnxValue.CreateFromTensor("x", x)]);
     var y = results[0].AsEnumerable<float>().Select(v => new[] { v }).ToArray();
     return Results.Ok(new PredictResponse(y));
 });

@@ -64,6 +64,8 @@ public static class Program
             ConvertCommand.Create(context),
             RunCommand.Create(context),
             MeasureCommand.Create(context),
+            SelectCommand.Create(context),
+            CoverageCommand.Create(context),
         };
         return root;
     }

@@ -418,6 +418,7 @@ public static class OnnxWarmup
                     LogType = logType,
                     Signatures = prepared.Signatures,
                     Inputs = prepared.Shapes,
+                    RunShapes = prepared.Runs.Select(r => r.RequestShape).ToArray(),
                     IterationMs = latencies,
                     Status = iterations == 0 ? WarmupRecordStatus.Skipped : WarmupRecordStatus.Ok,
                 };

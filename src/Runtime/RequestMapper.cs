@@ -18,6 +18,7 @@ namespace Warmup.Runtime;
 internal sealed class PreparedRun : IDisposable
 {
     private readonly IDisposable?[] _pins;
+    private RequestShape? _requestShape;
 
     public PreparedRun(string signature, InferenceSession session, string[] inputNames, OrtValue[] inputs, string[] outputNames,
         WarmupTensorShape[] shapes, IDisposable?[]? pins = null)
@@ -38,29 +39,46 @@ internal sealed class PreparedRun : IDisposable
     public string[] OutputNames { get; }
     public WarmupTensorShape[] Shapes { get; }
 
+    /// <summary>The run's shape in the one request-shape definition (session input names); built when first asked for.</summary>
+    public RequestShape RequestShape => _requestShape ??= new RequestShape(Signature, Shapes.Select(s =>
+        new RequestInputShape(s.Name, DTypes.TryParse(s.DType, out var dtype) ? dtype : DataType.DtInvalid, s.Shape.ToArray())));
+
     public void Run(RunOptions runOptions, bool useIoBinding)
     {
-        if (!useIoBinding)
+        using var outputs = RunForOutputs(runOptions, useIoBinding);
+    }
+
+    public IDisposableReadOnlyCollection<OrtValue> RunForOutputs(RunOptions runOptions, bool useIoBinding) =>
+        useIoBinding ? RunWithBinding(Session, runOptions, InputNames, Inputs, OutputNames) : Session.Run(runOptions, InputNames, Inputs, OutputNames);
+
+    /// <summary>
+    /// One run through an IO binding: inputs bound as given, outputs bound to the device the session puts them on (so
+    /// a CUDA session keeps them on the GPU). The outputs belong to the caller.
+    /// </summary>
+    public static IDisposableReadOnlyCollection<OrtValue> RunWithBinding(InferenceSession session, RunOptions runOptions,
+        IReadOnlyList<string> inputNames, IReadOnlyList<OrtValue> inputs, IReadOnlyCollection<string> outputNames)
+    {
+        using var binding = session.CreateIoBinding();
+        for (var i = 0; i < inputNames.Count; i++)
         {
-            using var results = Session.Run(runOptions, InputNames, Inputs, OutputNames);
-            return;
+            binding.BindInput(inputNames[i], inputs[i]);
         }
 
-        using var binding = Session.CreateIoBinding();
-        for (var i = 0; i < InputNames.Length; i++)
+        using var memoryInfos = session.GetMemoryInfosForOutputs();
+        var allOutputs = session.OutputNames;
+        foreach (var name in outputNames)
         {
-            binding.BindInput(InputNames[i], Inputs[i]);
+            var index = IndexOf(allOutputs, name);
+            if (index < 0)
+            {
+                throw new ArgumentException($"The model has no output \"{name}\" (outputs: {string.Join(", ", allOutputs)}).", nameof(outputNames));
+            }
+
+            binding.BindOutputToDevice(name, memoryInfos[index]);
         }
 
-        using var memoryInfos = Session.GetMemoryInfosForOutputs();
-        var allOutputs = Session.OutputNames;
-        foreach (var name in OutputNames)
-        {
-            binding.BindOutputToDevice(name, memoryInfos[IndexOf(allOutputs, name)]);
-        }
-
-        Session.RunWithBinding(runOptions, binding);
-        using var outputs = binding.GetOutputValues();
+        session.RunWithBinding(runOptions, binding);
+        return binding.GetOutputValues();
     }
 
     public void Dispose()

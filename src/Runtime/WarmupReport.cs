@@ -43,6 +43,10 @@ public sealed record WarmupRecordResult
     /// <summary>The tensors fed (of every run, for multi-inference).</summary>
     public IReadOnlyList<WarmupTensorShape> Inputs { get; init; } = [];
 
+    /// <summary>The request shape of each run (the serving API's coverage compares served requests with these).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    internal IReadOnlyList<Warmup.Format.RequestShape> RunShapes { get; init; } = [];
+
     /// <summary>Wall time of each iteration in milliseconds (all runs of the record).</summary>
     public IReadOnlyList<double> IterationMs { get; init; } = [];
 

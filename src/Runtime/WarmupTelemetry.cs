@@ -9,7 +9,7 @@ namespace Warmup.Runtime;
 /// (histogram, microseconds) and <c>/tensorflow/serving/model_warmup_records_read</c> (counter), tagged
 /// <c>model</c> and <c>status</c>.
 /// </summary>
-public static class WarmupTelemetry
+public static partial class WarmupTelemetry
 {
     /// <summary>The name of the <see cref="Meter"/> and <see cref="ActivitySource"/>: subscribe to it with OpenTelemetry or a MeterListener.</summary>
     public const string Name = "Warmup.Runtime";

@@ -19,16 +19,8 @@ public sealed class HostingTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     /// <summary>Saves a model as models/name/1/model.onnx with its warmup file in TF Serving's layout.</summary>
-    private string SaveModel(string name, OnnxModelBuilder model, params PredictionLog[] warmup)
-    {
-        var path = model.Save(Path.Combine(_dir.Path, name, "1", "model.onnx"));
-        if (warmup.Length > 0)
-        {
-            Records.Write(TfServing.GetWarmupFilePath(_dir.Path, name, 1), warmup);
-        }
-
-        return path;
-    }
+    private string SaveModel(string name, OnnxModelBuilder model, params PredictionLog[] warmup) =>
+        Sessions.SaveInLayout(_dir.Path, name, model, warmup);
 
     private static PredictionLog[] SlowRecords(int count) =>
         Enumerable.Range(0, count).Select(i => Records.Predict(("x", Records.Floats(1, 3, 320 + (i % 4), 320)))).ToArray();

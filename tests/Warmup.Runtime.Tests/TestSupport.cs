@@ -86,6 +86,18 @@ public static class Records
 
 public static class Sessions
 {
+    /// <summary>Saves a model as root/name/1/model.onnx with its warmup file in TF Serving's layout; returns the model's path.</summary>
+    public static string SaveInLayout(string root, string name, OnnxModelBuilder model, params PredictionLog[] warmup)
+    {
+        var path = model.Save(System.IO.Path.Combine(root, name, "1", "model.onnx"));
+        if (warmup.Length > 0)
+        {
+            Records.Write(TfServing.GetWarmupFilePath(root, name, 1), warmup);
+        }
+
+        return path;
+    }
+
     public static InferenceSession Create(OnnxModelBuilder model)
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1 };

@@ -24,7 +24,7 @@ public enum WarmedModelState
 /// session(s), created and warmed when the host starts. Resolve it as a keyed service
 /// (<c>[FromKeyedServices("name")] WarmedOnnxModel</c>) or through <see cref="WarmedOnnxModels"/>.
 /// </summary>
-public sealed class WarmedOnnxModel : IDisposable
+public sealed partial class WarmedOnnxModel : IDisposable
 {
     private readonly WarmedOnnxModelOptions _options;
     private readonly IServiceProvider _services;
@@ -96,6 +96,7 @@ public sealed class WarmedOnnxModel : IDisposable
             _report = warmupFile is null
                 ? null
                 : await OnnxWarmup.RunAsync(_sessions, warmupFile, replay, cancellationToken).ConfigureAwait(false);
+            StartServing(_report);
             SetState(WarmedModelState.Ready);
             Log.ModelReady(_logger, Name, _report?.Summary.Records ?? 0, _report?.Summary.ElapsedMs ?? 0);
             _ready.TrySetResult();
@@ -178,6 +179,7 @@ public sealed class WarmedOnnxModel : IDisposable
             return;
         }
 
+        DisposeServing();
         foreach (var session in _sessions?.Values ?? [])
         {
             session.Dispose();

@@ -17,7 +17,7 @@ public enum WarmupStartupMode
 }
 
 /// <summary>How a model is loaded and warmed by <see cref="WarmupServiceCollectionExtensions.AddWarmedOnnxModel"/>.</summary>
-public sealed class WarmedOnnxModelOptions
+public sealed partial class WarmedOnnxModelOptions
 {
     /// <summary>The ONNX model serving the <c>serving_default</c> signature. Either this or <see cref="SessionFactory"/> is required.</summary>
     public string? ModelPath { get; set; }

@@ -33,6 +33,12 @@ public sealed class WarmupHealthCheck : IHealthCheck
                 data[model.Name + ".failedRecords"] = report.Summary.Failed;
                 data[model.Name + ".elapsedMs"] = report.Summary.ElapsedMs;
             }
+
+            if (model.GetCoverage() is { } coverage)
+            {
+                data[model.Name + ".coveredFraction"] = coverage.CoveredFraction;
+                data[model.Name + ".uncoveredRequests"] = coverage.UncoveredRequests;
+            }
         }
 
         if (models.FirstOrDefault(m => m.State == WarmedModelState.Failed) is { } failed)

@@ -51,6 +51,7 @@ internal sealed class WarmupHostedService : IHostedService, IDisposable
         // Cancelling sets ONNX Runtime's terminate flag on the run in flight, so warmups end within a second.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_models.Select(m => m.StopServingAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _stopping.Dispose();

@@ -22,6 +22,8 @@ public static class WarmupServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var options = new WarmedOnnxModelOptions();
         configure(options);
+        options.Coverage.Validate(name, nameof(configure));
+        options.Recording.Validate(name, nameof(configure));
         if (options.ModelPath is null && options.SessionFactory is null)
         {
             throw new ArgumentException($"Model {name}: set ModelPath or SessionFactory.", nameof(configure));

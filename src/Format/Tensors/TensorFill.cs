@@ -1,14 +1,17 @@
-using Warmup.Format;
 using Warmup.Format.Protos.TensorFlow;
-using Warmup.Format.Tensors;
 
-namespace Warmup.Cli;
+namespace Warmup.Format.Tensors;
 
-/// <summary>Synthetic tensor values for <c>create</c> and Triton's <c>zero_data</c>/<c>random_data</c>.</summary>
-internal static class TensorFill
+/// <summary>Synthetic tensor values for <c>create</c>, Triton's <c>zero_data</c>/<c>random_data</c> and the recorder's shapes-only payloads.</summary>
+public static class TensorFill
 {
+    /// <summary>Every element zero (strings empty).</summary>
     public const string Zeros = "zeros";
+
+    /// <summary>Every element one (strings "1").</summary>
     public const string Ones = "ones";
+
+    /// <summary>Seeded random values.</summary>
     public const string Random = "random";
 
     /// <summary>
@@ -89,10 +92,11 @@ internal static class TensorFill
 }
 
 /// <summary>A small seeded generator whose sequence is fixed by its algorithm (SplitMix64), so files are reproducible across .NET versions.</summary>
-internal sealed class SplitMix64(ulong seed)
+public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         var z = _state += 0x9E3779B97F4A7C15UL;
