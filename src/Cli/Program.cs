@@ -49,6 +49,7 @@ public static class Program
             ConvertCommand.Create(context),
             RunCommand.Create(context),
             MeasureCommand.Create(context),
+            MeasureCommand.CreateChild(context),
         };
         return root;
     }

@@ -80,7 +80,7 @@ public sealed class RunAndMeasureTests : IDisposable
     }
 
     [Fact]
-    public void Measure_on_a_conv_model_with_several_shapes_shows_cold_ratios_above_warm_ratios()
+    public void Measure_in_session_scope_on_a_conv_model_with_several_shapes_shows_cold_ratios_above_warm_ratios()
     {
         var model = _cli.Model("conv.onnx", TestModels.ConvRelu(channels: 16));
         var file = _cli.PathOf("conv.warmup");
@@ -91,7 +91,7 @@ public sealed class RunAndMeasureTests : IDisposable
         Warmup.Format.WarmupFile.Write(more, logs);
         var report = _cli.PathOf("report.html");
 
-        var result = Run("measure", "--model", model, "--requests", more, "--repeat", "15", "--json", "--report", report);
+        var result = Run("measure", "--model", model, "--requests", more, "--scope", "session", "--repeat", "15", "--json", "--report", report);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = result.Json();
@@ -109,6 +109,7 @@ public sealed class RunAndMeasureTests : IDisposable
             Assert.Equal(r.GetProperty("coldFirstMs").GetDouble() / r.GetProperty("inContextP50Ms").GetDouble(), r.GetProperty("coldFirstToInContext").GetDouble(), 9);
         });
         var summary = json.GetProperty("summary");
+        Assert.Equal("session", summary.GetProperty("scope").GetString());
         Assert.True(summary.GetProperty("warmupMs").GetDouble() > 0);
         var cold = summary.GetProperty("medianColdFirstToSteady").GetDouble();
         var warm = summary.GetProperty("medianWarmFirstToSteady").GetDouble();
