@@ -338,6 +338,12 @@ public static class ProcessMeasurement
             }
 
             using var runOptions = new RunOptions();
+            // The timing harness itself is compiled on an empty record first, so no first request pays for its JIT.
+            using (var nothing = new PreparedRecord([]))
+            {
+                WarmupMeasurement.Time(nothing, runOptions, replay.UseIoBinding, cpu);
+            }
+
             var first = shapes.Select(s => WarmupMeasurement.Time(s.Prepared, runOptions, replay.UseIoBinding, cpu)).ToArray();
             var steady = new double[options.SteadyRuns];
             var rows = new ChildShapeResult[shapes.Count];
