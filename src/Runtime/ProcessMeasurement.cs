@@ -436,16 +436,18 @@ public static class ProcessMeasurement
         ArgumentNullException.ThrowIfNull(arguments);
         var dll = application.Location;
         var process = Environment.ProcessPath;
-        var processName = Path.GetFileNameWithoutExtension(process);
+        // Names like "Warmup.Bench.Runtime" have dots, so compare whole file names rather than strip "extensions".
+        var processFile = Path.GetFileName(process);
+        var executable = OperatingSystem.IsWindows() ? ".exe" : "";
         ProcessStartInfo start;
         if (process is not null && string.Equals(Path.GetDirectoryName(process), Path.GetDirectoryName(dll), StringComparison.Ordinal) &&
-            string.Equals(processName, Path.GetFileNameWithoutExtension(dll), StringComparison.Ordinal))
+            string.Equals(processFile, Path.GetFileNameWithoutExtension(dll) + executable, StringComparison.Ordinal))
         {
             start = new ProcessStartInfo(process);
         }
         else
         {
-            var host = string.Equals(processName, "dotnet", StringComparison.OrdinalIgnoreCase) ? process!
+            var host = string.Equals(processFile, "dotnet" + executable, StringComparison.OrdinalIgnoreCase) ? process!
                 : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk ? fromSdk : "dotnet";
             start = new ProcessStartInfo(host);
             start.ArgumentList.Add(dll);
