@@ -17,22 +17,8 @@ internal static class HtmlReport
     {
         var html = new StringBuilder();
         var s = report.Summary;
+        AppendHead(html, model, "Warmup measurement");
         html.Append(CultureInfo.InvariantCulture, $$"""
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <title>Warmup measurement: {{E(Path.GetFileName(model))}}</title>
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-            table { border-collapse: collapse; margin-top: 1em; }
-            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-            th { background: #f4f4f4; } td.shape { text-align: left; font-family: monospace; }
-            .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
-            </style>
-            </head>
-            <body>
-            <h1>Warmup measurement</h1>
             <p>Model <code>{{E(model)}}</code>, warmup file <code>{{E(report.Source)}}</code>, device {{E(device)}}.
             {{s.Shapes}} request shape(s) from {{s.Records}} record(s); {{s.Iterations}} iteration(s) per record when warming; steady p50 over {{s.SteadyRuns}} runs.</p>
             <p>First request / steady p50: <strong>without warmup</strong> median {{s.MedianColdFirstRatio:0.00}}&times; (max {{s.MaxColdFirstRatio:0.00}}&times;),
@@ -101,22 +87,8 @@ internal static class HtmlReport
     {
         var html = new StringBuilder();
         var s = report.Summary;
+        AppendHead(html, model, "Warmup measurement in fresh processes");
         html.Append(CultureInfo.InvariantCulture, $$"""
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <title>Warmup measurement: {{E(Path.GetFileName(model))}}</title>
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-            table { border-collapse: collapse; margin-top: 1em; }
-            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-            th { background: #f4f4f4; } td.shape { text-align: left; font-family: monospace; } .range { color: #777; }
-            .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
-            </style>
-            </head>
-            <body>
-            <h1>Warmup measurement in fresh processes</h1>
             <p>Model <code>{{E(model)}}</code>, warmup file <code>{{E(report.Source)}}</code>, device {{E(device)}}.
             {{s.Shapes}} request shape(s) from {{s.Records}} record(s); {{s.Processes}} fresh process(es) per condition; {{s.Iterations}} iteration(s) per record when warming;
             steady p50 over {{s.SteadyRuns}} runs in each process. Figures are medians over processes, with the min–max in brackets; each ratio is taken within a process.</p>
@@ -182,6 +154,25 @@ internal static class HtmlReport
             $"<line x1=\"{Left}\" y1=\"{Top - 4}\" x2=\"{Left}\" y2=\"{y}\" stroke=\"#444\"/>\n<text x=\"{Left}\" y=\"{y + 16}\">0 ms</text>" +
             $"<text x=\"{Left + PlotWidth}\" y=\"{y + 16}\" text-anchor=\"end\">{max:0.000} ms</text>\n</svg>\n");
     }
+
+    private static void AppendHead(StringBuilder html, string model, string heading) => html.Append($$"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>Warmup measurement: {{E(Path.GetFileName(model))}}</title>
+        <style>
+        body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+        table { border-collapse: collapse; margin-top: 1em; }
+        th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+        th { background: #f4f4f4; } td.shape { text-align: left; font-family: monospace; } .range { color: #777; }
+        .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: middle; }
+        </style>
+        </head>
+        <body>
+        <h1>{{E(heading)}}</h1>
+
+        """);
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -172,20 +172,19 @@ internal static class MeasureCommand
         }
 
         var device = measured.Summary.Device ?? settings.Device;
+        return Output(context, reportPath, json, stream => HtmlReport.Write(stream, measured, modelPath, device),
+            () => WriteJson(context, measured, device), () => PrintTable(context, measured, device));
+    }
+
+    // The report file first (atomically), then JSON or the table on stdout, then where the report went.
+    private static int Output(CliContext context, string? reportPath, bool json, Action<Stream> writeReport, Action writeJson, Action printTable)
+    {
         if (reportPath is not null)
         {
-            AtomicFile.Write(reportPath, stream => HtmlReport.Write(stream, measured, modelPath, device));
+            AtomicFile.Write(reportPath, writeReport);
         }
 
-        if (json)
-        {
-            WriteJson(context, measured, device);
-        }
-        else
-        {
-            PrintTable(context, measured, device);
-        }
-
+        (json ? writeJson : printTable)();
         if (reportPath is not null)
         {
             context.Info($"{reportPath}: wrote the HTML report.");
@@ -326,26 +325,8 @@ internal static class MeasureCommand
             throw CliException.Invalid($"{requestsPath}: no record runs anything on this model, so there is nothing to measure.");
         }
 
-        if (reportPath is not null)
-        {
-            AtomicFile.Write(reportPath, stream => HtmlReport.Write(stream, measured, modelPath, OnnxSessions.Name(used)));
-        }
-
-        if (json)
-        {
-            WriteJson(context, measured, used);
-        }
-        else
-        {
-            PrintTable(context, measured, used);
-        }
-
-        if (reportPath is not null)
-        {
-            context.Info($"{reportPath}: wrote the HTML report.");
-        }
-
-        return ExitCodes.Success;
+        return Output(context, reportPath, json, stream => HtmlReport.Write(stream, measured, modelPath, OnnxSessions.Name(used)),
+            () => WriteJson(context, measured, used), () => PrintTable(context, measured, used));
     }
 
     private static void WriteJson(CliContext context, WarmupMeasurementReport measured, ExecutionProvider device)
