@@ -48,39 +48,14 @@ internal static class HtmlReport
     }
 
     // Grouped horizontal bars: one group per shape, four bars (cold, warm, steady, in context), one shared linear scale in ms.
-    private static void AppendChart(StringBuilder html, WarmupMeasurementReport report)
-    {
-        const int Left = 260, BarHeight = 14, GroupGap = 14, PlotWidth = 560, Top = 10;
-        var max = report.Shapes.SelectMany(s => new[] { s.ColdFirstMs, s.WarmFirstMs, s.SteadyP50Ms, s.InContextP50Ms }).DefaultIfEmpty(1).Max();
-        max = max > 0 ? max : 1;
-        var height = Top + (report.Shapes.Count * ((4 * BarHeight) + GroupGap)) + 30;
-        html.Append(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"cold, warm, steady and in-context steady latency per shape\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        var y = Top;
-        foreach (var shape in report.Shapes)
+    private static void AppendChart(StringBuilder html, WarmupMeasurementReport report) =>
+        AppendBars(html, report.Shapes.Select(s => ($"#{s.FirstRecordIndex} {s.Shape}", new[]
         {
-            var label = shape.Shape.Length > 40 ? shape.Shape[..39] + "…" : shape.Shape;
-            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (2 * BarHeight) + 4}\" text-anchor=\"end\">#{shape.FirstRecordIndex} {E(label)}</text>\n");
-            foreach (var (value, color, name) in new[]
-            {
-                (shape.ColdFirstMs, ColdColor, "cold first"), (shape.WarmFirstMs, WarmColor, "warm first"), (shape.SteadyP50Ms, SteadyColor, "steady p50"),
-                (shape.InContextP50Ms, ContextColor, "steady p50 in context"),
-            })
-            {
-                var width = Math.Max(1, value / max * PlotWidth);
-                html.Append(CultureInfo.InvariantCulture,
-                    $"<rect x=\"{Left}\" y=\"{y}\" width=\"{width:0.0}\" height=\"{BarHeight - 2}\" fill=\"{color}\"><title>{name}: {value:0.000} ms</title></rect>" +
-                    $"<text x=\"{Left + width + 4:0.0}\" y=\"{y + BarHeight - 4}\">{value:0.000} ms</text>\n");
-                y += BarHeight;
-            }
+            (One(s.ColdFirstMs), ColdColor, "cold first"), (One(s.WarmFirstMs), WarmColor, "warm first"), (One(s.SteadyP50Ms), SteadyColor, "steady p50"),
+            (One(s.InContextP50Ms), ContextColor, "steady p50 in context"),
+        })).ToArray(), ranges: false, "cold, warm, steady and in-context steady latency per shape");
 
-            y += GroupGap;
-        }
-
-        html.Append(CultureInfo.InvariantCulture,
-            $"<line x1=\"{Left}\" y1=\"{Top - 4}\" x2=\"{Left}\" y2=\"{y}\" stroke=\"#444\"/>\n<text x=\"{Left}\" y=\"{y + 16}\">0 ms</text>" +
-            $"<text x=\"{Left + PlotWidth}\" y=\"{y + 16}\" text-anchor=\"end\">{max:0.000} ms</text>\n</svg>\n");
-    }
+    private static Spread One(double value) => new(value, value, value);
 
     /// <summary>The fresh-process report: medians over processes with their min–max, as bars with whiskers, and time to ready.</summary>
     public static void Write(Stream stream, ProcessMeasurementReport report, string model, string device)
@@ -123,27 +98,41 @@ internal static class HtmlReport
         $"{spread.Median:0.000}{unit} <span class=\"range\">[{spread.Min:0.000}&ndash;{spread.Max:0.000}]</span>");
 
     // Grouped horizontal bars of the medians (cold, warm, steady) with a whisker from min to max, on one linear scale in ms.
-    private static void AppendSpreadChart(StringBuilder html, ProcessMeasurementReport report)
+    private static void AppendSpreadChart(StringBuilder html, ProcessMeasurementReport report) =>
+        AppendBars(html, report.Shapes.Select(s => ($"#{s.FirstRecordIndex} {s.Shape}", new[]
+        {
+            (s.ColdFirstMs, ColdColor, "cold first"), (s.WarmFirstMs, WarmColor, "warm first"), (s.SteadyP50Ms, SteadyColor, "steady p50"),
+        })).ToArray(), ranges: true, "cold, warm and steady latency per shape, medians and ranges over processes");
+
+    // One group of bars per shape on one shared linear scale in ms; with ranges, each bar has a whisker from min to max.
+    private static void AppendBars(StringBuilder html, (string Label, (Spread Value, string Color, string Name)[] Bars)[] groups, bool ranges, string description)
     {
         const int Left = 260, BarHeight = 14, GroupGap = 14, PlotWidth = 560, Top = 10;
-        var max = report.Shapes.SelectMany(s => new[] { s.ColdFirstMs.Max, s.WarmFirstMs.Max, s.SteadyP50Ms.Max }).DefaultIfEmpty(1).Max();
+        var max = groups.SelectMany(g => g.Bars.Select(b => b.Value.Max)).DefaultIfEmpty(1).Max();
         max = max > 0 ? max : 1;
-        var height = Top + (report.Shapes.Count * ((3 * BarHeight) + GroupGap)) + 30;
+        var height = Top + groups.Sum(g => (g.Bars.Length * BarHeight) + GroupGap) + 30;
         html.Append(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"cold, warm and steady latency per shape, medians and ranges over processes\" font-family=\"sans-serif\" font-size=\"11\">\n");
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + PlotWidth + 90}\" height=\"{height}\" role=\"img\" aria-label=\"{E(description)}\" font-family=\"sans-serif\" font-size=\"11\">\n");
         var y = Top;
-        foreach (var shape in report.Shapes)
+        foreach (var (label, bars) in groups)
         {
-            var label = shape.Shape.Length > 40 ? shape.Shape[..39] + "…" : shape.Shape;
-            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (1.5 * BarHeight) + 4}\" text-anchor=\"end\">#{shape.FirstRecordIndex} {E(label)}</text>\n");
-            foreach (var (spread, color, name) in new[] { (shape.ColdFirstMs, ColdColor, "cold first"), (shape.WarmFirstMs, WarmColor, "warm first"), (shape.SteadyP50Ms, SteadyColor, "steady p50") })
+            var shown = label.Length > 44 ? label[..43] + "…" : label;
+            html.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{y + (bars.Length * BarHeight / 2.0) + 4}\" text-anchor=\"end\">{E(shown)}</text>\n");
+            foreach (var (spread, color, name) in bars)
             {
                 var width = Math.Max(1, spread.Median / max * PlotWidth);
-                var (from, to, middle) = (Left + (spread.Min / max * PlotWidth), Left + (spread.Max / max * PlotWidth), y + ((BarHeight - 2) / 2.0));
+                var to = Left + (spread.Max / max * PlotWidth);
+                var title = ranges ? $"{name}: median {spread.Median:0.000} ms, {spread.Min:0.000}–{spread.Max:0.000} ms" : $"{name}: {spread.Median:0.000} ms";
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<rect x=\"{Left}\" y=\"{y}\" width=\"{width:0.0}\" height=\"{BarHeight - 2}\" fill=\"{color}\"><title>{name}: median {spread.Median:0.000} ms, {spread.Min:0.000}–{spread.Max:0.000} ms</title></rect>" +
-                    $"<line x1=\"{from:0.0}\" y1=\"{middle:0.0}\" x2=\"{to:0.0}\" y2=\"{middle:0.0}\" stroke=\"#333\"/>" +
-                    $"<text x=\"{Math.Max(Left + width, to) + 4:0.0}\" y=\"{y + BarHeight - 4}\">{spread.Median:0.000} ms</text>\n");
+                    $"<rect x=\"{Left}\" y=\"{y}\" width=\"{width:0.0}\" height=\"{BarHeight - 2}\" fill=\"{color}\"><title>{title}</title></rect>");
+                if (ranges)
+                {
+                    var middle = y + ((BarHeight - 2) / 2.0);
+                    html.Append(CultureInfo.InvariantCulture,
+                        $"<line x1=\"{Left + (spread.Min / max * PlotWidth):0.0}\" y1=\"{middle:0.0}\" x2=\"{to:0.0}\" y2=\"{middle:0.0}\" stroke=\"#333\"/>");
+                }
+
+                html.Append(CultureInfo.InvariantCulture, $"<text x=\"{(ranges ? Math.Max(Left + width, to) : Left + width) + 4:0.0}\" y=\"{y + BarHeight - 4}\">{spread.Median:0.000} ms</text>\n");
                 y += BarHeight;
             }
 

@@ -266,12 +266,18 @@ internal static class MeasureCommand
         Ready("warm", s.Warm);
         w.WriteEndObject();
         w.WriteNumber("absorbedSteadyMs", s.AbsorbedSteadyMs.Median);
-        w.WriteNumber("maxWarmFirstToSteady", s.MaxWarmFirstRatio);
-        w.WriteNumber("medianWarmFirstToSteady", s.MedianWarmFirstRatio);
-        w.WriteNumber("maxColdFirstToSteady", s.MaxColdFirstRatio);
-        w.WriteNumber("medianColdFirstToSteady", s.MedianColdFirstRatio);
+        WriteRatios(w, s.MaxWarmFirstRatio, s.MedianWarmFirstRatio, s.MaxColdFirstRatio, s.MedianColdFirstRatio);
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    // The summary keys both scopes share (first request / back-to-back steady p50).
+    private static void WriteRatios(System.Text.Json.Utf8JsonWriter w, double maxWarm, double medianWarm, double maxCold, double medianCold)
+    {
+        w.WriteNumber("maxWarmFirstToSteady", maxWarm);
+        w.WriteNumber("medianWarmFirstToSteady", medianWarm);
+        w.WriteNumber("maxColdFirstToSteady", maxCold);
+        w.WriteNumber("medianColdFirstToSteady", medianCold);
     }
 
     private static void PrintTable(CliContext context, ProcessMeasurementReport measured, string device)
@@ -368,10 +374,7 @@ internal static class MeasureCommand
         w.WriteNumber("warmupMs", s.WarmupWallMs);
         w.WriteNumber("absorbedColdMs", s.AbsorbedColdMs);
         w.WriteNumber("absorbedSequentialMs", s.AbsorbedSequentialMs);
-        w.WriteNumber("maxWarmFirstToSteady", s.MaxWarmFirstRatio);
-        w.WriteNumber("medianWarmFirstToSteady", s.MedianWarmFirstRatio);
-        w.WriteNumber("maxColdFirstToSteady", s.MaxColdFirstRatio);
-        w.WriteNumber("medianColdFirstToSteady", s.MedianColdFirstRatio);
+        WriteRatios(w, s.MaxWarmFirstRatio, s.MedianWarmFirstRatio, s.MaxColdFirstRatio, s.MedianColdFirstRatio);
         w.WriteNumber("maxWarmFirstToInContext", s.MaxWarmFirstInContextRatio);
         w.WriteNumber("medianWarmFirstToInContext", s.MedianWarmFirstInContextRatio);
         w.WriteNumber("maxColdFirstToInContext", s.MaxColdFirstInContextRatio);
