@@ -227,11 +227,7 @@ internal static class MeasureCommand
         w.WriteStartArray("records");
         foreach (var shape in measured.Shapes)
         {
-            w.WriteStartObject();
-            w.WriteNumber("index", shape.FirstRecordIndex);
-            w.WriteString("shape", shape.Shape);
-            w.WriteString("signature", shape.Signature);
-            w.WriteNumber("records", shape.Records);
+            WriteShapeHead(w, shape.FirstRecordIndex, shape.Shape, shape.Signature, shape.Records);
             w.WriteNumber("coldFirstMs", shape.ColdFirstMs.Median);
             w.WriteNumber("warmFirstMs", shape.WarmFirstMs.Median);
             w.WriteNumber("steadyP50Ms", shape.SteadyP50Ms.Median);
@@ -269,6 +265,16 @@ internal static class MeasureCommand
         WriteRatios(w, s.MaxWarmFirstRatio, s.MedianWarmFirstRatio, s.MaxColdFirstRatio, s.MedianColdFirstRatio);
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    // Opens a record's object with the keys both scopes share.
+    private static void WriteShapeHead(System.Text.Json.Utf8JsonWriter w, long index, string shape, string signature, int records)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("index", index);
+        w.WriteString("shape", shape);
+        w.WriteString("signature", signature);
+        w.WriteNumber("records", records);
     }
 
     // The summary keys both scopes share (first request / back-to-back steady p50).
@@ -345,11 +351,7 @@ internal static class MeasureCommand
         w.WriteStartArray("records");
         foreach (var shape in measured.Shapes)
         {
-            w.WriteStartObject();
-            w.WriteNumber("index", shape.FirstRecordIndex);
-            w.WriteString("shape", shape.Shape);
-            w.WriteString("signature", shape.Signature);
-            w.WriteNumber("records", shape.Records);
+            WriteShapeHead(w, shape.FirstRecordIndex, shape.Shape, shape.Signature, shape.Records);
             w.WriteNumber("coldFirstMs", shape.ColdFirstMs);
             w.WriteNumber("warmFirstMs", shape.WarmFirstMs);
             w.WriteNumber("steadyP50Ms", shape.SteadyP50Ms);
