@@ -154,6 +154,18 @@ public sealed class ProcessMeasurementTests : IDisposable
         Assert.Contains("warm condition's process 1 of 1 measured other request shapes", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_application_started_by_another_host_is_started_again_through_dotnet_with_its_dll()
+    {
+        // Under the test host this process is not the test assembly's apphost, so the child runs `dotnet <dll> args`.
+        var assembly = typeof(ProcessMeasurementTests).Assembly;
+
+        var start = ProcessMeasurement.StartInfoFor(assembly, ["--measure-child", "warm"]);
+
+        Assert.Equal("dotnet", Path.GetFileNameWithoutExtension(start.FileName));
+        Assert.Equal([assembly.Location, "--measure-child", "warm"], start.ArgumentList);
+    }
+
     private static ChildShapeResult Shape(double firstMs, double steadyMs, int records) =>
         new() { Signature = "serving_default", Shape = "x:DT_FLOAT[1,1]", Records = records, FirstMs = firstMs, SteadyP50Ms = steadyMs };
 
