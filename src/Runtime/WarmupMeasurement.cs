@@ -439,7 +439,7 @@ public static class WarmupMeasurement
         return buffer.ToArray();
     }
 
-    private static List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> ReadRecords(string path, WarmupReplayOptions replay)
+    internal static List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> ReadRecords(string path, WarmupReplayOptions replay)
     {
         try
         {
@@ -451,7 +451,7 @@ public static class WarmupMeasurement
         }
     }
 
-    private static PreparedRecord Prepare(Format.Protos.Serving.PredictionLog log, IReadOnlyDictionary<string, InferenceSession> sessions,
+    internal static PreparedRecord Prepare(Format.Protos.Serving.PredictionLog log, IReadOnlyDictionary<string, InferenceSession> sessions,
         WarmupReplayOptions replay, string path, long index, long offset)
     {
         try
@@ -464,7 +464,7 @@ public static class WarmupMeasurement
         }
     }
 
-    private static double Time(PreparedRecord record, RunOptions runOptions, bool useIoBinding, bool cpu)
+    internal static double Time(PreparedRecord record, RunOptions runOptions, bool useIoBinding, bool cpu)
     {
         var started = Stopwatch.GetTimestamp();
         var startedCpu = cpu ? ThreadCpuClock.NowMs() : 0;
@@ -563,7 +563,7 @@ public static class WarmupMeasurement
         return values;
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         if (values.Length == 0)
         {

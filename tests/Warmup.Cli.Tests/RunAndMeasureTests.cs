@@ -80,7 +80,7 @@ public sealed class RunAndMeasureTests : IDisposable
     }
 
     [Fact]
-    public void Measure_on_a_conv_model_with_several_shapes_shows_cold_ratios_above_warm_ratios()
+    public void Measure_in_session_scope_on_a_conv_model_with_several_shapes_reports_every_shape_and_its_ratios()
     {
         var model = _cli.Model("conv.onnx", TestModels.ConvRelu(channels: 16));
         var file = _cli.PathOf("conv.warmup");
@@ -91,7 +91,7 @@ public sealed class RunAndMeasureTests : IDisposable
         Warmup.Format.WarmupFile.Write(more, logs);
         var report = _cli.PathOf("report.html");
 
-        var result = Run("measure", "--model", model, "--requests", more, "--repeat", "15", "--json", "--report", report);
+        var result = Run("measure", "--model", model, "--requests", more, "--scope", "session", "--repeat", "15", "--json", "--report", report);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = result.Json();
@@ -109,10 +109,14 @@ public sealed class RunAndMeasureTests : IDisposable
             Assert.Equal(r.GetProperty("coldFirstMs").GetDouble() / r.GetProperty("inContextP50Ms").GetDouble(), r.GetProperty("coldFirstToInContext").GetDouble(), 9);
         });
         var summary = json.GetProperty("summary");
+        Assert.Equal("session", summary.GetProperty("scope").GetString());
         Assert.True(summary.GetProperty("warmupMs").GetDouble() > 0);
         var cold = summary.GetProperty("medianColdFirstToSteady").GetDouble();
         var warm = summary.GetProperty("medianWarmFirstToSteady").GetDouble();
-        Assert.True(cold > warm, $"median cold/steady {cold} should exceed warm/steady {warm}:\n{result.Out}");
+        // Whether warmup helped is a benchmark figure, never asserted here (it failed at load 40+ on 2 cores); the
+        // bookkeeping is: each median is the median of the per-shape ratios.
+        Assert.Equal(Median(records.Select(r => r.GetProperty("coldFirstToSteady").GetDouble())), cold, 9);
+        Assert.Equal(Median(records.Select(r => r.GetProperty("warmFirstToSteady").GetDouble())), warm, 9);
         Assert.True(summary.GetProperty("maxColdFirstToSteady").GetDouble() >= cold);
         Assert.True(summary.GetProperty("maxWarmFirstToSteady").GetDouble() >= warm);
         Assert.Equal(shapes.Length - 1, summary.GetProperty("contextRecord").GetInt64());
@@ -126,5 +130,11 @@ public sealed class RunAndMeasureTests : IDisposable
         Assert.Contains("in context", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

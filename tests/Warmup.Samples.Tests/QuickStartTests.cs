@@ -56,6 +56,10 @@ public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixtur
         }
 
         Assert.Matches(@"median first request / steady: without warmup \d+\.\d\dx, with warmup \d+\.\d\dx", output);
+
+        // Figures come from fresh processes of the host, as a restarted service meets cold start, and time to ready is shown.
+        Assert.Contains("medians over 3 fresh processes per condition", output, StringComparison.Ordinal);
+        Assert.Matches(@"time to ready: without warmup \d+ ms \(session\), with warmup \d+ ms \(session \d+ ms \+ replay \d+ ms\)", output);
     }
 
     [Fact]
