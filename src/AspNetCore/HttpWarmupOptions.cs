@@ -33,8 +33,13 @@ public sealed class HttpWarmupRequest
     /// <summary>The body's content type.</summary>
     public string? ContentType { get; }
 
-    /// <summary>The status the endpoint must answer (default: any 2xx). Set it to warm an error path, e.g. 400.</summary>
-    public int? ExpectedStatus { get; init; }
+    /// <summary>The status the endpoint must answer (null: any 2xx). See <see cref="Expecting"/>.</summary>
+    public int? ExpectedStatus { get; private init; }
+
+    /// <summary>This request, answered with <paramref name="status"/>: to warm an error path, e.g. a 400 for bad input.</summary>
+    public HttpWarmupRequest Expecting(int status) => status is >= 100 and < 600
+        ? new(Method, Path, Body, ContentType) { ExpectedStatus = status }
+        : throw new ArgumentOutOfRangeException(nameof(status), status, "An HTTP status is between 100 and 599.");
 
     /// <summary>A GET of <paramref name="path"/>.</summary>
     public static HttpWarmupRequest Get(string path) => new(HttpMethod.Get, path, null, null);
