@@ -51,7 +51,7 @@ public sealed class RequestPathWarmupTests : IDisposable
     public async Task Every_record_runs_through_the_delegate_with_its_decoded_inputs_before_the_model_is_ready()
     {
         var path = SaveHalfPlusTwo(1, 8, 32);
-        var calls = new ConcurrentQueue<(long Record, int Iteration, long[] Shape, WarmedModelState State, HealthStatus Health, float First)>();
+        var calls = new ConcurrentQueue<(long Record, long[] Shape, WarmedModelState State, HealthStatus Health, float First)>();
         using var host = BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
         {
             o.ModelPath = path;
@@ -61,7 +61,7 @@ public sealed class RequestPathWarmupTests : IDisposable
                 var x = request.Input("x");
                 var y = Infer(request.Model, x.GetValues<float>());
                 var health = await new WarmupHealthCheck(request.Services.GetRequiredService<WarmedOnnxModels>()).CheckHealthAsync(new HealthCheckContext(), ct);
-                calls.Enqueue((request.RecordIndex, request.Iteration, x.GetShape(), request.Model.State, health.Status, y[0]));
+                calls.Enqueue((request.RecordIndex, x.GetShape(), request.Model.State, health.Status, y[0]));
             };
         }));
 
@@ -69,9 +69,9 @@ public sealed class RequestPathWarmupTests : IDisposable
         var model = host.Services.GetRequiredKeyedService<WarmedOnnxModel>("half_plus_two");
         Assert.True(model.IsReady);
 
-        // Three records × the replay's 2 iterations, in file order, each with the record's own shape and values.
-        Assert.Equal([(0L, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)], calls.Select(c => (c.Record, c.Iteration)).ToArray());
-        Assert.Equal([1L, 1, 8, 8, 32, 32], calls.Select(c => c.Shape[0]).ToArray());
+        // Each of the three records once, in file order, with the record's own shape and values.
+        Assert.Equal([0L, 1, 2], calls.Select(c => c.Record).ToArray());
+        Assert.Equal([1L, 8, 32], calls.Select(c => c.Shape[0]).ToArray());
         Assert.All(calls, c => Assert.Equal(1, c.Shape[1]));
         Assert.All(calls, c => Assert.Equal(0.5f * 0f + 2f, c.First));   // Records.Floats starts at 0
 
@@ -112,7 +112,7 @@ public sealed class RequestPathWarmupTests : IDisposable
         {
             o.ModelPath = path;
             o.ExecutionProvider = ExecutionProvider.Cpu;
-            o.Replay = new WarmupReplayOptions { FailurePolicy = WarmupFailurePolicy.LogAndContinue, Iterations = 1 };
+            o.Replay = new WarmupReplayOptions { FailurePolicy = WarmupFailurePolicy.LogAndContinue };
             o.RequestPathWarmup = (request, _) => request.RecordIndex == 0 ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask;
         }), logger);
 

@@ -19,14 +19,12 @@ namespace Warmup.Runtime.Hosting;
 /// </summary>
 public sealed class WarmupRequest
 {
-    internal WarmupRequest(WarmedOnnxModel model, long recordIndex, long byteOffset, int iteration, string signature,
-        IReadOnlyDictionary<string, TensorData> inputs)
+    internal WarmupRequest(WarmedOnnxModel model, long recordIndex, long byteOffset, string signature, IReadOnlyDictionary<string, TensorData> inputs)
     {
         Model = model;
         Services = model.Services;
         RecordIndex = recordIndex;
         ByteOffset = byteOffset;
-        Iteration = iteration;
         Signature = signature;
         Inputs = inputs;
     }
@@ -43,9 +41,6 @@ public sealed class WarmupRequest
     /// <summary>The record's byte offset in the warmup file.</summary>
     public long ByteOffset { get; }
 
-    /// <summary>0-based: each record is handed over <see cref="WarmupReplayOptions.Iterations"/> times (at least once).</summary>
-    public int Iteration { get; }
-
     /// <summary>The signature the record runs (a multi-inference record is handed over once per task).</summary>
     public string Signature { get; }
 
@@ -53,7 +48,7 @@ public sealed class WarmupRequest
     public IReadOnlyDictionary<string, TensorData> Inputs { get; }
 
     /// <summary>
-    /// The records of <paramref name="model"/>'s warmup file as requests (iteration 0), decoded and checked like the
+    /// The records of <paramref name="model"/>'s warmup file as requests, decoded and checked like the
     /// replay does; for deriving HTTP warmup bodies or tests. Valid once the model's sessions exist.
     /// </summary>
     public static IReadOnlyList<WarmupRequest> ReadAll(WarmedOnnxModel model, CancellationToken cancellationToken = default)
@@ -62,8 +57,6 @@ public sealed class WarmupRequest
         var file = model.Options.ResolveWarmupFilePath();
         return file is null ? [] : RequestPathWarmup.Read(model, model.Sessions, file, cancellationToken).ToList();
     }
-
-    internal WarmupRequest Again(int iteration) => new(Model, RecordIndex, ByteOffset, iteration, Signature, Inputs);
 
     /// <summary>The input named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The record has no such input.</exception>
@@ -84,35 +77,31 @@ internal static class RequestPathWarmup
         var options = model.Options;
         var handler = options.RequestPathWarmup!;
         var replay = options.Replay;
-        var iterations = Math.Max(1, replay.Iterations);
         var started = Stopwatch.GetTimestamp();
         var calls = 0;
         foreach (var record in Read(model, sessions, warmupFile, cancellationToken))
         {
-            for (var iteration = 0; iteration < iterations; iteration++)
+            try
             {
-                try
+                await handler(record, cancellationToken).ConfigureAwait(false);
+                calls++;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                var error = new WarmupReplayException(WarmupFailureKind.RunFailed,
+                    $"the request-path warmup (RequestPathWarmup) failed on signature \"{record.Signature}\": {ex.GetType().Name}: {ex.Message} " +
+                    "Fix the application's inference code, or make the delegate derive valid requests from the record.",
+                    warmupFile, record.RecordIndex, record.ByteOffset, ex);
+                if (replay.FailurePolicy == WarmupFailurePolicy.FailLoad)
                 {
-                    await handler(iteration == 0 ? record : record.Again(iteration), cancellationToken).ConfigureAwait(false);
-                    calls++;
+                    throw error;
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    var error = new WarmupReplayException(WarmupFailureKind.RunFailed,
-                        $"the request-path warmup (RequestPathWarmup) failed on signature \"{record.Signature}\": {ex.GetType().Name}: {ex.Message} " +
-                        "Fix the application's inference code, or make the delegate derive valid requests from the record.",
-                        warmupFile, record.RecordIndex, record.ByteOffset, ex);
-                    if (replay.FailurePolicy == WarmupFailurePolicy.FailLoad)
-                    {
-                        throw error;
-                    }
 
-                    RequestPathLog.RequestPathRecordFailed(model.Logger, model.Name, error.Message, ex);
-                }
+                RequestPathLog.RequestPathRecordFailed(model.Logger, model.Name, error.Message, ex);
             }
         }
 
@@ -172,7 +161,7 @@ internal static class RequestPathWarmup
             try
             {
                 using var prepared = RequestMapper.Prepare(log, sessions, replay);
-                runs = prepared.Runs.Select(r => new WarmupRequest(model, index, offset, 0, r.Signature, Decode(r))).ToList();
+                runs = prepared.Runs.Select(r => new WarmupRequest(model, index, offset, r.Signature, Decode(r))).ToList();
             }
             catch (WarmupReplayException ex)
             {

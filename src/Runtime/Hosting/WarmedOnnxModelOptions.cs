@@ -50,10 +50,10 @@ public sealed class WarmedOnnxModelOptions
     public WarmupReplayOptions Replay { get; set; } = new();
 
     /// <summary>
-    /// Whole-request-path warmup: after the replay, every record of the warmup file is handed to this delegate
-    /// (<see cref="WarmupReplayOptions.Iterations"/> times), which runs what the application's endpoint runs for such a
-    /// request — pre-processing, the session, post-processing — so that the host's own code is compiled and its caches
-    /// are filled before the model reports ready. The model stays <see cref="WarmedModelState.Warming"/> until it returns.
+    /// Whole-request-path warmup: after the replay, every record of the warmup file is handed once to this delegate,
+    /// which runs what the application's endpoint runs for such a request — pre-processing, the session,
+    /// post-processing — so that the host's own code is compiled and its caches are filled before the model reports
+    /// ready (the replay has already run each record's shape on the session). The model stays <see cref="WarmedModelState.Warming"/> until it returns.
     /// A throw fails the load under <see cref="WarmupFailurePolicy.FailLoad"/> and is logged under LogAndContinue.
     /// </summary>
     public Func<WarmupRequest, CancellationToken, ValueTask>? RequestPathWarmup { get; set; }
