@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,10 +24,11 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
     private readonly CancellationTokenSource _stopping = new();
     private Task _pass = Task.CompletedTask;
 
-    public HttpWarmupService(IServer server, WarmedOnnxModels models, IOptions<HttpWarmupOptions> options, ILogger<HttpWarmupService> logger)
+    public HttpWarmupService(IServer server, IServiceProvider services, IOptions<HttpWarmupOptions> options, ILogger<HttpWarmupService> logger)
     {
         _server = server;
-        _models = models;
+        _models = services.GetService<WarmedOnnxModels>() ?? throw new InvalidOperationException(
+            "AddHttpWarmup waits for the models registered with AddWarmedOnnxModel, and none is registered. Register the model first.");
         _options = options.Value;
         _logger = logger;
         _options.Validate();
@@ -174,15 +176,8 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
 }
 
 /// <summary>Readiness: Unhealthy until the HTTP warmup has been answered (or with why it failed), Healthy after.</summary>
-public sealed class HttpWarmupHealthCheck : IHealthCheck
+internal sealed class HttpWarmupHealthCheck(HttpWarmupService warmup) : IHealthCheck
 {
-    private readonly IEnumerable<IHostedService> _services;
-
-    /// <summary>Reads the state of the registered HTTP warmup.</summary>
-    public HttpWarmupHealthCheck(IEnumerable<IHostedService> services) => _services = services;
-
-    /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_services.OfType<HttpWarmupService>().FirstOrDefault()?.Status
-            ?? HealthCheckResult.Unhealthy("HTTP warmup is not registered: call AddHttpWarmup."));
+        Task.FromResult(warmup.Status);
 }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 
 namespace Warmup.AspNetCore;
 
@@ -19,10 +17,17 @@ public static class HttpWarmupServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
+        ArgumentException.ThrowIfNullOrEmpty(healthCheckName);
         services.Configure(configure);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HttpWarmupService>());
+        if (services.Any(d => d.ServiceType == typeof(HttpWarmupService)))
+        {
+            return services;   // a second call adds requests to the same pass
+        }
+
+        services.AddSingleton<HttpWarmupService>();
+        services.AddHostedService(sp => sp.GetRequiredService<HttpWarmupService>());
         services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckName,
-            sp => new HttpWarmupHealthCheck(sp.GetServices<IHostedService>()), HealthStatus.Unhealthy, ["ready"]));
+            sp => new HttpWarmupHealthCheck(sp.GetRequiredService<HttpWarmupService>()), HealthStatus.Unhealthy, ["ready"]));
         return services;
     }
 }
