@@ -9,12 +9,9 @@ using Warmup.Runtime.Hosting;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-// --warmup none | model | path (default path): none reads the warmup file but runs nothing; model replays it on the
-// session; path also runs every record through Predict and sends requests through POST /predict before readiness.
-var warmup = builder.Configuration["warmup"] ?? "path";
-if (warmup is not ("none" or "model" or "path"))
+// --warmup none | model | path (default path; samples/Shared/WarmupCondition.cs): what is warm before readiness.
+if (WarmupCondition.Read(builder.Configuration) is not { } warmup)
 {
-    Console.Error.WriteLine($"error: --warmup must be none, model or path, not \"{warmup}\".");
     return 2;
 }
 

@@ -98,11 +98,26 @@ public sealed class HttpWarmupOptions
     /// <summary>The longest wait for one response (default 30 s); a request that takes longer fails the warmup.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// After the pass, before readiness flips (default true): one blocking full garbage collection, so the first client
+    /// does not pay for collecting start-up garbage, then a wait until the JIT has compiled no new method for 100 ms
+    /// (tier-up of start-up code in the background; at most <see cref="MaxSettleTime"/>).
+    /// </summary>
+    public bool Settle { get; set; } = true;
+
+    /// <summary>The longest <see cref="Settle"/> waits for the JIT to go quiet (default 2 s).</summary>
+    public TimeSpan MaxSettleTime { get; set; } = TimeSpan.FromSeconds(2);
+
     internal void Validate()
     {
         if (Iterations < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "HTTP warmup Iterations must be at least 1.");
+        }
+
+        if (MaxSettleTime < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSettleTime), MaxSettleTime, "HTTP warmup MaxSettleTime must not be negative.");
         }
 
         if (RequestTimeout <= TimeSpan.Zero)

@@ -100,6 +100,11 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
                 }
             }
 
+            if (_options.Settle)
+            {
+                await SettleAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             Status = HealthCheckResult.Healthy($"HTTP warmup: {requests.Count * _options.Iterations} request(s) answered in {elapsedMs:F0} ms.",
                 new Dictionary<string, object> { ["httpWarmup.requests"] = requests.Count * _options.Iterations, ["httpWarmup.elapsedMs"] = elapsedMs });
@@ -114,6 +119,25 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
             // A model that failed to load is reported by its own check; this one says why the HTTP pass did not run.
             Status = HealthCheckResult.Unhealthy($"HTTP warmup failed: {ex.Message}", ex);
             Log.Failed(_logger, ex.Message, ex);
+        }
+    }
+
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxSettleTime.TotalSeconds * Stopwatch.Frequency);
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == compiled)
+            {
+                return;
+            }
+
+            compiled = now;
         }
     }
 

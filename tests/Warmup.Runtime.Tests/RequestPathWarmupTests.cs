@@ -25,19 +25,14 @@ public sealed class RequestPathWarmupTests : IDisposable
         return path;
     }
 
-    private static IHost BuildHost(Action<IServiceCollection> configure, CapturingLogger? logger = null)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        if (logger is not null)
+    // A host serving half_plus_two on the CPU, configured further by the test.
+    private static IHost BuildHost(string path, Action<WarmedOnnxModelOptions>? configure = null, CapturingLogger? logger = null) =>
+        HostingTests.BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
         {
-            builder.Logging.AddProvider(logger);
-        }
-
-        builder.Services.AddHealthChecks().AddWarmupHealthCheck();
-        configure(builder.Services);
-        return builder.Build();
-    }
+            o.ModelPath = path;
+            o.ExecutionProvider = ExecutionProvider.Cpu;
+            configure?.Invoke(o);
+        }), logger);
 
     // What an endpoint would run: pre-processing, the session, post-processing.
     private static float[] Infer(WarmedOnnxModel model, float[] values)
@@ -52,10 +47,8 @@ public sealed class RequestPathWarmupTests : IDisposable
     {
         var path = SaveHalfPlusTwo(1, 8, 32);
         var calls = new ConcurrentQueue<(long Record, long[] Shape, WarmedModelState State, HealthStatus Health, float First)>();
-        using var host = BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
+        using var host = BuildHost(path, o =>
         {
-            o.ModelPath = path;
-            o.ExecutionProvider = ExecutionProvider.Cpu;
             o.RequestPathWarmup = async (request, ct) =>
             {
                 var x = request.Input("x");
@@ -63,7 +56,7 @@ public sealed class RequestPathWarmupTests : IDisposable
                 var health = await new WarmupHealthCheck(request.Services.GetRequiredService<WarmedOnnxModels>()).CheckHealthAsync(new HealthCheckContext(), ct);
                 calls.Enqueue((request.RecordIndex, x.GetShape(), request.Model.State, health.Status, y[0]));
             };
-        }));
+        });
 
         await host.StartAsync();
         var model = host.Services.GetRequiredKeyedService<WarmedOnnxModel>("half_plus_two");
@@ -85,14 +78,9 @@ public sealed class RequestPathWarmupTests : IDisposable
     public async Task A_throwing_delegate_fails_startup_with_the_record_located()
     {
         var path = SaveHalfPlusTwo(1, 4);
-        using var host = BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
-        {
-            o.ModelPath = path;
-            o.ExecutionProvider = ExecutionProvider.Cpu;
-            o.RequestPathWarmup = (request, _) => request.RecordIndex == 1
-                ? throw new FormatException("the tokenizer cannot read this")
-                : ValueTask.CompletedTask;
-        }));
+        using var host = BuildHost(path, o => o.RequestPathWarmup = (request, _) => request.RecordIndex == 1
+            ? throw new FormatException("the tokenizer cannot read this")
+            : ValueTask.CompletedTask);
 
         var error = await Assert.ThrowsAsync<WarmupReplayException>(() => host.StartAsync());
         Assert.Equal(1, error.RecordIndex);
@@ -108,13 +96,11 @@ public sealed class RequestPathWarmupTests : IDisposable
     {
         var path = SaveHalfPlusTwo(1, 4);
         var logger = new CapturingLogger();
-        using var host = BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
+        using var host = BuildHost(path, o =>
         {
-            o.ModelPath = path;
-            o.ExecutionProvider = ExecutionProvider.Cpu;
             o.Replay = new WarmupReplayOptions { FailurePolicy = WarmupFailurePolicy.LogAndContinue };
             o.RequestPathWarmup = (request, _) => request.RecordIndex == 0 ? throw new InvalidOperationException("boom") : ValueTask.CompletedTask;
-        }), logger);
+        }, logger);
 
         await host.StartAsync();
         Assert.True(host.Services.GetRequiredKeyedService<WarmedOnnxModel>("half_plus_two").IsReady);
@@ -128,11 +114,7 @@ public sealed class RequestPathWarmupTests : IDisposable
     public async Task ReadAll_gives_the_records_as_decoded_requests()
     {
         var path = SaveHalfPlusTwo(2, 3);
-        using var host = BuildHost(services => services.AddWarmedOnnxModel("half_plus_two", o =>
-        {
-            o.ModelPath = path;
-            o.ExecutionProvider = ExecutionProvider.Cpu;
-        }));
+        using var host = BuildHost(path);
 
         await host.StartAsync();
         var requests = WarmupRequest.ReadAll(host.Services.GetRequiredKeyedService<WarmedOnnxModel>("half_plus_two"));

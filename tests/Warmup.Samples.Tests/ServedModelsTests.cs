@@ -11,15 +11,34 @@ namespace Warmup.Samples.Tests;
 [Collection(SamplesCollection.Name)]
 public sealed class ServedModelsTests(QuickStartFixture quickStart)
 {
-    // Readiness comes after the model replay, the request-path pass and the HTTP pass, in that order.
-    private static void AssertReadyOnlyAfterWholePathWarmup(ServedHost host, List<HttpStatusCode> statuses, string model)
+    // Starts the server (default --warmup path) and waits until ready: readiness must come after the model replay, the
+    // request-path pass and the HTTP pass, in that order, and answer 503 before.
+    private async Task<ServedHost> StartWarmAsync(string modelProject, string project, string dll, string model)
     {
-        Assert.All(statuses.SkipLast(1), s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s));
-        var log = host.Log;
-        var replayed = log.IndexOf("Finished reading warmup data", StringComparison.Ordinal);
-        var path = log.IndexOf($"Model {model}: the request path is warm", StringComparison.Ordinal);
-        var http = log.IndexOf("HTTP warmup: ", StringComparison.Ordinal) is var h && h >= 0 ? log.IndexOf("answered in", h, StringComparison.Ordinal) : -1;
-        Assert.True(replayed >= 0 && path > replayed && http > path, log);
+        Assert.True(quickStart.ExitCode == 0, quickStart.Output);
+        var host = await ServedHost.StartAsync(modelProject, project, dll);
+        try
+        {
+            var statuses = await host.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
+            Assert.All(statuses.SkipLast(1), s => Assert.Equal(HttpStatusCode.ServiceUnavailable, s));
+            // The console logger writes from a queue: give the pass's last line a moment to reach the pipe.
+            for (var i = 0; i < 100 && !host.Log.Contains("request(s) answered in", StringComparison.Ordinal); i++)
+            {
+                await Task.Delay(50);
+            }
+
+            var log = host.Log;
+            var replayed = log.IndexOf("Finished reading warmup data", StringComparison.Ordinal);
+            var path = log.IndexOf($"Model {model}: the request path is warm", StringComparison.Ordinal);
+            var http = log.IndexOf("HTTP warmup: ", StringComparison.Ordinal) is var h && h >= 0 ? log.IndexOf("answered in", h, StringComparison.Ordinal) : -1;
+            Assert.True(replayed >= 0 && path > replayed && http > path, log);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
     }
 
     private static ByteArrayContent Bytes(byte[] body, string type)
@@ -74,10 +93,7 @@ public sealed class ServedModelsTests(QuickStartFixture quickStart)
     [Fact]
     public async Task The_vision_server_is_ready_only_after_warmup_ranks_resnet18_features_and_refuses_bad_images()
     {
-        Assert.True(quickStart.ExitCode == 0, quickStart.Output);
-        await using var host = await ServedHost.StartAsync("samples/Vision/Model", "samples/Vision/Server", "Vision.Server.dll");
-        var statuses = await host.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
-        AssertReadyOnlyAfterWholePathWarmup(host, statuses, "resnet18");
+        await using var host = await StartWarmAsync("samples/Vision/Model", "samples/Vision/Server", "Vision.Server.dll", "resnet18");
 
         // A real request: a 300×200 PNG → the 3 strongest of 512 channels, ranked, the same for the same picture.
         var picture = Png(300, 200);
@@ -114,10 +130,8 @@ public sealed class ServedModelsTests(QuickStartFixture quickStart)
     [Fact]
     public async Task The_embeddings_server_is_ready_only_after_warmup_embeds_text_with_the_real_tokenizer_and_refuses_bad_text()
     {
-        Assert.True(quickStart.ExitCode == 0, quickStart.Output);
-        await using var host = await ServedHost.StartAsync("samples/TextEmbeddings/Model", "samples/TextEmbeddings/Server", "TextEmbeddings.Server.dll");
-        var statuses = await host.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
-        AssertReadyOnlyAfterWholePathWarmup(host, statuses, "all_minilm_l6_v2");
+        await using var host = await StartWarmAsync("samples/TextEmbeddings/Model", "samples/TextEmbeddings/Server", "TextEmbeddings.Server.dll",
+            "all_minilm_l6_v2");
 
         // A real request: three sentences → unit vectors of 384; the two about a cat are the closest pair.
         using var response = await host.Client.PostAsJsonAsync(new Uri("/embed", UriKind.Relative),

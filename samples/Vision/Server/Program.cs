@@ -8,13 +8,9 @@ using Warmup.Runtime.Hosting;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-// --warmup none | model | path (default path): what is warm before /health/ready says Healthy (the HTTP benchmark
-// starts the service in each mode). none: the warmup file is read but nothing runs; model: the file is replayed on the
-// session; path: also every record through ImageFeatures.Describe, then HTTP requests through POST /features.
-var warmup = builder.Configuration["warmup"] ?? "path";
-if (warmup is not ("none" or "model" or "path"))
+// --warmup none | model | path (default path; samples/Shared/WarmupCondition.cs): what is warm before readiness.
+if (WarmupCondition.Read(builder.Configuration) is not { } warmup)
 {
-    Console.Error.WriteLine($"error: --warmup must be none, model or path, not \"{warmup}\".");
     return 2;
 }
 
