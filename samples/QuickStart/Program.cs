@@ -15,14 +15,14 @@ var total = Stopwatch.StartNew();
 
 Step("Packing Warmup, Warmup.Format and Warmup.Runtime into artifacts/feed", () =>
 {
-    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Build.Tasks/Package/Warmup.csproj" })
+    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Build.Tasks/Package/Warmup.csproj", "src/AspNetCore/Warmup.AspNetCore.csproj" })
     {
         // A private build folder, so this pack never races a build of the same projects (an IDE, a test run).
         Dotnet(root, "pack", project, "-c", configuration, "-o", feed, $"-p:ArtifactsPath={Path.Combine(root, "artifacts", "quickstart")}/");
     }
 
     // The samples restore into their own package folder; drop stale copies of the packages just packed.
-    foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime", "textembeddings.model", "halfplustwo.model" })
+    foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime", "warmup.aspnetcore", "textembeddings.model", "halfplustwo.model", "vision.model" })
     {
         var folder = Path.Combine(samplePackages, id);
         if (Directory.Exists(folder))

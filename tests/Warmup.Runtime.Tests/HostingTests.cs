@@ -25,7 +25,7 @@ public sealed class HostingTests : IDisposable
     private static PredictionLog[] SlowRecords(int count) =>
         Enumerable.Range(0, count).Select(i => Records.Predict(("x", Records.Floats(1, 3, 320 + (i % 4), 320)))).ToArray();
 
-    private static IHost BuildHost(Action<IServiceCollection> configure, CapturingLogger? logger = null)
+    internal static IHost BuildHost(Action<IServiceCollection> configure, CapturingLogger? logger = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();

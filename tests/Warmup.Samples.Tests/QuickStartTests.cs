@@ -20,7 +20,8 @@ public sealed class QuickStartFixture : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 }
 
-public sealed class QuickStartTests(QuickStartFixture quickStart) : IClassFixture<QuickStartFixture>
+[Collection(SamplesCollection.Name)]
+public sealed class QuickStartTests(QuickStartFixture quickStart)
 {
     private static readonly string[] ExpectedShapes = ["[1,16]", "[8,16]", "[1,64]", "[8,64]", "[1,128]", "[8,128]"];
 

@@ -44,6 +44,12 @@ public sealed partial class WarmedOnnxModel : IDisposable
         _logger = logger;
     }
 
+    internal WarmedOnnxModelOptions Options => _options;
+
+    internal IServiceProvider Services => _services;
+
+    internal ILogger Logger => _logger;
+
     /// <summary>The registered name (the <c>model</c> tag of metrics).</summary>
     public string Name { get; }
 
@@ -96,6 +102,12 @@ public sealed partial class WarmedOnnxModel : IDisposable
             _report = warmupFile is null
                 ? null
                 : await OnnxWarmup.RunAsync(_sessions, warmupFile, replay, cancellationToken).ConfigureAwait(false);
+            if (warmupFile is not null && _options.RequestPathWarmup is not null)
+            {
+                await Task.Run(() => RequestPathWarmup.RunAsync(this, _sessions, warmupFile, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
             StartServing(_report);
             SetState(WarmedModelState.Ready);
             Log.ModelReady(_logger, Name, _report?.Summary.Records ?? 0, _report?.Summary.ElapsedMs ?? 0);

@@ -49,6 +49,15 @@ public sealed partial class WarmedOnnxModelOptions
     /// <summary>How the warmup file is replayed; its model name defaults to the registered name and its logger to the host's.</summary>
     public WarmupReplayOptions Replay { get; set; } = new();
 
+    /// <summary>
+    /// Whole-request-path warmup: after the replay, every record of the warmup file is handed once to this delegate,
+    /// which runs what the application's endpoint runs for such a request — pre-processing, the session,
+    /// post-processing — so that the host's own code is compiled and its caches are filled before the model reports
+    /// ready (the replay has already run each record's shape on the session). The model stays <see cref="WarmedModelState.Warming"/> until it returns.
+    /// A throw fails the load under <see cref="WarmupFailurePolicy.FailLoad"/> and is logged under LogAndContinue.
+    /// </summary>
+    public Func<WarmupRequest, CancellationToken, ValueTask>? RequestPathWarmup { get; set; }
+
     internal string? ResolveWarmupFilePath() =>
         WarmupFilePath ?? (ModelPath is null ? null
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ModelPath)) ?? ".", TfServing.RelativeWarmupPath));
