@@ -1,6 +1,7 @@
 // Speed and memory of the warmup CLI's file commands, as ratios against a baseline measured in the same run: reading and
 // parsing every record with WarmupFile.Read (what any tool must do at least). Usage:
 //   dotnet run -c Release --project bench/Warmup.Bench.Cli [-- --records N --floats F --repeat R] [--models-out DIR]
+//   dotnet run -c Release --project bench/Warmup.Bench.Cli -- --process [--repeat R]   (whole process: JIT, ReadyToRun, AOT)
 // --models-out DIR also saves the test models (half_plus_two, conv_relu) there, for trying the tool by hand.
 using System.Diagnostics;
 using System.Globalization;
@@ -8,6 +9,13 @@ using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Tensors;
 using Warmup.Testing;
+
+// -- --process: whole-process start-up, JIT vs ReadyToRun vs Native AOT (ProcessStartup.cs).
+if (args.Contains("--process"))
+{
+    ProcessStartup.Run(args);
+    return;
+}
 
 var records = Option("--records", 1000);
 var floats = Option("--floats", 256);

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Warmup.AspNetCore;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Warmup.Runtime;
 using Warmup.Runtime.Hosting;
 
@@ -41,12 +43,18 @@ if (warmup == "path")
     builder.Services.AddHttpWarmup(http => http.FromRecords("half_plus_two", record => HttpWarmupRequest.Post("/predict",
         JsonSerializer.SerializeToUtf8Bytes(new PredictRequest(Inference.RowsOf(record)), PredictJson.Default.PredictRequest), "application/json")));
 }
+// OpenTelemetry: Warmup's meter and replay span (docs/hosting.md#opentelemetry). Prometheus scrapes GET /metrics; the
+// replay span goes to the console.
+builder.Services.AddOpenTelemetry()
+    .WithMetrics(metrics => metrics.AddMeter(WarmupTelemetry.MeterName, "Microsoft.AspNetCore.Hosting").AddPrometheusExporter())
+    .WithTracing(tracing => tracing.AddSource(WarmupTelemetry.ActivitySourceName).AddConsoleExporter());
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PredictJson.Default));
 
 var app = builder.Build();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapPrometheusScrapingEndpoint();
 
 // TF Serving's REST shape: {"instances": [[x], …]} → {"predictions": [[y], …]}.
 app.MapPost("/predict", ([FromKeyedServices("half_plus_two")] WarmedOnnxModel model, PredictRequest request) =>

@@ -94,7 +94,9 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
 
             var name = model.GetMetadata("ModelName");
             var version = ModelItems.TryParseVersion(model.GetMetadata("ModelVersion"), out var parsed) ? parsed : 1;
-            if (LayOutModel(model.ItemSpec, name, version, fileWrites))
+            // Signature="declared": the samples hand-declare the signature and there is no model file to lay out.
+            var declared = string.Equals(model.GetMetadata("Signature"), "declared", StringComparison.OrdinalIgnoreCase);
+            if (LayOutModel(declared ? null : model.ItemSpec, name, version, fileWrites))
             {
                 models.Add((model, name, version));
             }
@@ -116,39 +118,17 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
 
     /// <summary>
     /// Copies the model into <c>&lt;out&gt;/&lt;name&gt;/&lt;version&gt;/</c> (the .onnx file, or the SavedModel's files), copying only
-    /// files that changed and deleting files an earlier build left there, so the folder mirrors the model.
+    /// files that changed and deleting files an earlier build left there, so the folder mirrors the model. A null
+    /// <paramref name="modelPath"/> (a hand-declared model without a file) lays out the warmup file alone.
     /// </summary>
-    internal bool LayOutModel(string modelPath, string name, long version, List<ITaskItem> fileWrites)
+    internal bool LayOutModel(string? modelPath, string name, long version, List<ITaskItem> fileWrites)
     {
         var versionDirectory = Path.Combine(Path.GetFullPath(OutputDirectory), name, version.ToString(CultureInfo.InvariantCulture));
         var warmupPath = Path.Combine(versionDirectory, TfServing.RelativeWarmupPath);
         var files = new List<(string Source, string Relative)>();
-        switch (File.Exists(modelPath) || Directory.Exists(modelPath) ? ModelSignatureReader.DetectFormat(modelPath) : (ModelFormat?)null)
+        if (modelPath is not null && !CollectModelFiles(modelPath, name, files))
         {
-            case null:
-                Log.LogError(null, BuildCodes.ModelNotFound, null, modelPath, 0, 0, 0, 0,
-                    "WarmupModel '{0}': the model does not exist. Check the WarmupModel item's path (an .onnx file or a SavedModel directory).", name);
-                return false;
-            case ModelFormat.Onnx:
-                files.Add((modelPath, Path.GetFileName(modelPath)));
-                break;
-            case ModelFormat.SavedModel:
-                var root = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
-                foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                {
-                    var relative = Path.GetRelativePath(root, file);
-                    // The model's own warmup file is replaced by the one the samples produce.
-                    if (!string.Equals(relative, TfServing.RelativeWarmupPath, StringComparison.Ordinal))
-                    {
-                        files.Add((file, relative));
-                    }
-                }
-
-                break;
-            default:
-                Log.LogError(null, BuildCodes.UnsupportedModel, null, modelPath, 0, 0, 0, 0,
-                    "WarmupModel '{0}': not a model Warmup reads: expected an .onnx file or a SavedModel directory containing saved_model.pb.", name);
-                return false;
+            return false;
         }
 
         try
@@ -179,6 +159,40 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
                 "cannot lay out model '{0}' in {1} ({2}). Check that the folder is writable, or set WarmupOutputDirectory.", name, versionDirectory, ex.Message);
             return false;
         }
+    }
+
+    /// <summary>The files of the model to lay out: the .onnx file, or every file of the SavedModel but its warmup file.</summary>
+    private bool CollectModelFiles(string modelPath, string name, List<(string Source, string Relative)> files)
+    {
+        switch (File.Exists(modelPath) || Directory.Exists(modelPath) ? ModelSignatureReader.DetectFormat(modelPath) : (ModelFormat?)null)
+        {
+            case null:
+                Log.LogError(null, BuildCodes.ModelNotFound, null, modelPath, 0, 0, 0, 0,
+                    "WarmupModel '{0}': the model does not exist. Check the WarmupModel item's path (an .onnx file or a SavedModel directory).", name);
+                return false;
+            case ModelFormat.Onnx:
+                files.Add((modelPath, Path.GetFileName(modelPath)));
+                break;
+            case ModelFormat.SavedModel:
+                var root = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+                foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    var relative = Path.GetRelativePath(root, file);
+                    // The model's own warmup file is replaced by the one the samples produce.
+                    if (!string.Equals(relative, TfServing.RelativeWarmupPath, StringComparison.Ordinal))
+                    {
+                        files.Add((file, relative));
+                    }
+                }
+
+                break;
+            default:
+                Log.LogError(null, BuildCodes.UnsupportedModel, null, modelPath, 0, 0, 0, 0,
+                    "WarmupModel '{0}': not a model Warmup reads: expected an .onnx file or a SavedModel directory containing saved_model.pb.", name);
+                return false;
+        }
+
+        return true;
     }
 
     private static void CopyIfChanged(string source, string target)

@@ -118,7 +118,7 @@ public static class OnnxWarmup
 
         var model = options.ModelName ?? source;
         var logger = options.Logger ?? NullLogger.Instance;
-        using var activity = WarmupTelemetry.Source.StartActivity("warmup");
+        using var activity = WarmupTelemetry.Source.StartActivity(WarmupTelemetry.ReplayActivityName);
         activity?.SetTag("warmup.model", model);
         activity?.SetTag("warmup.file", source);
         activity?.SetTag("warmup.iterations", options.Iterations);

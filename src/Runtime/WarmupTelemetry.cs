@@ -14,6 +14,15 @@ public static partial class WarmupTelemetry
     /// <summary>The name of the <see cref="Meter"/> and <see cref="ActivitySource"/>: subscribe to it with OpenTelemetry or a MeterListener.</summary>
     public const string Name = "Warmup.Runtime";
 
+    /// <summary>The <see cref="Meter"/>'s name, for OpenTelemetry's <c>AddMeter</c> (equal to <see cref="Name"/>).</summary>
+    public const string MeterName = Name;
+
+    /// <summary>The <see cref="ActivitySource"/>'s name, for OpenTelemetry's <c>AddSource</c> (equal to <see cref="Name"/>).</summary>
+    public const string ActivitySourceName = Name;
+
+    /// <summary>The name of the activity (span) started for each replay of a warmup file.</summary>
+    public const string ReplayActivityName = "warmup";
+
     /// <summary>Histogram of a whole warmup's wall time in microseconds; tags <c>model</c>, <c>status</c> (ok, failed, cancelled).</summary>
     public const string LatencyInstrument = "warmup.model_warmup_latency";
 

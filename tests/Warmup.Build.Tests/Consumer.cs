@@ -39,23 +39,7 @@ internal sealed class Consumer
         ProductPackages.TrackModelPackage($"modelproject.{unique}");
         var root = Directory.CreateDirectory(Path.Combine(product.Root, "consumer-" + unique)).FullName;
         var consumer = new Consumer(root, unique, targetFramework, product);
-        // Nothing from above the temp folder (or the repository) may shape these builds.
-        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project />\n");
-        File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), "<Project />\n");
-        File.WriteAllText(Path.Combine(root, "Directory.Packages.props"), "<Project />\n");
-        var localFeed = Directory.CreateDirectory(Path.Combine(root, "local-packages")).FullName;
-        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="warmup-product" value="{product.Feed}" />
-                <add key="model-packages" value="{localFeed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
-
+        Isolate(root, product);
         var project = Directory.CreateDirectory(consumer.ProjectDirectory).FullName;
         File.WriteAllText(Path.Combine(project, "ModelProject.csproj"), Fill(File.ReadAllText(Path.Combine(Templates, "ModelProject", "ModelProject.csproj")))
             .Replace("__TFM__", targetFramework, StringComparison.Ordinal)
@@ -79,6 +63,31 @@ internal sealed class Consumer
         string Fill(string text) => text
             .Replace("__UNIQUE__", unique, StringComparison.Ordinal)
             .Replace("__WARMUP_VERSION__", product.Version, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="root"/> a workspace of its own: nothing from above it (or the repository) shapes its builds, and
+    /// it restores from the product feed, <c>local-packages</c> (model packages) and the normal NuGet source.
+    /// </summary>
+    public static void Isolate(string root, ProductPackages.Packed product)
+    {
+        // Nothing from above the temp folder (or the repository) may shape these builds.
+        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), "<Project />\n");
+        File.WriteAllText(Path.Combine(root, "Directory.Packages.props"), "<Project />\n");
+        var localFeed = Directory.CreateDirectory(Path.Combine(root, "local-packages")).FullName;
+        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="warmup-product" value="{product.Feed}" />
+                <add key="model-packages" value="{localFeed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+
     }
 
     public void SetSamples(string samples) =>

@@ -120,6 +120,10 @@ public sealed class QuickStartTests(QuickStartFixture quickStart)
             var predictions = json.RootElement.GetProperty("predictions").EnumerateArray().Select(r => r[0].GetSingle()).ToArray();
             Assert.Equal([2.5f, 3f], predictions);
 
+            // OpenTelemetry's Prometheus exporter carries Warmup's meter.
+            var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("warmup_model_warmup_records_read_total", metrics, StringComparison.Ordinal);
+
             // The warmup was logged like TF Serving's, with the record count of the model package's file.
             lock (log)
             {

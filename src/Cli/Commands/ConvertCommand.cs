@@ -8,8 +8,8 @@ using Warmup.Format.TfRecord;
 namespace Warmup.Cli.Commands;
 
 /// <summary>
-/// <c>warmup convert &lt;in&gt; &lt;out&gt; [--from json|tfrecord|triton] [--to json|tfrecord]</c>: lossless JSON ↔ TFRecord, and a
-/// Triton <c>model_warmup</c> section → TFRecord.
+/// <c>warmup convert &lt;in&gt; &lt;out&gt; [--from json|tfrecord|triton] [--to json|tfrecord|triton]</c>: lossless JSON ↔ TFRecord,
+/// a Triton <c>model_warmup</c> section → TFRecord, and TFRecord → a Triton <c>model_warmup</c> section (<see cref="TritonExport"/>).
 /// </summary>
 internal static class ConvertCommand
 {
@@ -19,17 +19,18 @@ internal static class ConvertCommand
         var output = new Argument<string>("out") { Description = "The output file (written atomically; only a regular file is replaced), or - for standard output." };
         var from = new Option<string>("--from") { Description = "Input format (default: from the name: .json → json, config.pbtxt or .pbtxt → triton, else tfrecord)." };
         from.AcceptOnlyFromAmong("json", "tfrecord", "triton");
-        var to = new Option<string>("--to") { Description = "Output format (default: .json → json, else tfrecord)." };
-        to.AcceptOnlyFromAmong("json", "tfrecord");
+        var to = new Option<string>("--to") { Description = "Output format (default: .json → json, else tfrecord). triton: <out> is a Triton model directory; its config.pbtxt gets a model_warmup section (or model_warmup.pbtxt is written beside) and warmup/ the data files." };
+        to.AcceptOnlyFromAmong("json", "tfrecord", "triton");
         var name = new Option<string>("--name") { Description = "Triton only: the TF Serving model name in the records (default: the config's name)." };
         var seed = new Option<int>("--seed") { Description = "Triton only: seed for random_data.", DefaultValueFactory = _ => 0 };
         var maxRecords = CliOptions.Int("--max-records", "Triton only: most records the model_warmup samples may expand to (count × samples); TF Serving fails the load above 1000",
             TfServing.MaxRecords, 1, 10_000_000);
         var maxRecordMib = CliOptions.MaxRecordMib();
+        var maxBatchSize = new Option<long?>("--max-batch-size") { Description = "--to triton only: the model's max_batch_size (default: the config's, else 0). Above 0, dimension 0 of every input becomes batch_size." };
         var command = new Command("convert",
-            "Convert a warmup file to JSON and back (byte-identical), or a Triton model_warmup config to a warmup file.")
+            "Convert a warmup file to JSON and back (byte-identical), a Triton model_warmup config to a warmup file, or a warmup file to Triton's model_warmup.")
         {
-            input, output, from, to, name, seed, maxRecords, maxRecordMib,
+            input, output, from, to, name, seed, maxRecords, maxRecordMib, maxBatchSize,
         };
         command.SetAction(parse => Program.Guard(context, () =>
         {
@@ -37,6 +38,11 @@ internal static class ConvertCommand
             var outPath = parse.GetValue(output)!;
             var fromFormat = parse.GetValue(from) ?? GuessInput(inPath);
             var toFormat = parse.GetValue(to) ?? (outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "json" : "tfrecord");
+            if (toFormat == "triton" || parse.GetValue(maxBatchSize) is not null)
+            {
+                return ToTriton(context, inPath, outPath, fromFormat, toFormat, parse.GetValue(maxBatchSize));
+            }
+
             return Run(context, inPath, outPath, fromFormat, toFormat, parse.GetValue(name), parse.GetValue(seed), parse.GetValue(maxRecords),
                 CliOptions.Limits(parse.GetValue(maxRecordMib)));
         }));
@@ -86,6 +92,25 @@ internal static class ConvertCommand
             context.Warning($"{outPath}: {count} records; TF Serving fails the load above {TfServing.MaxRecords}.");
         }
 
+        return ExitCodes.Success;
+    }
+
+    private static int ToTriton(CliContext context, string inPath, string modelDirectory, string from, string to, long? maxBatchSize)
+    {
+        if (to != "triton" || from != "tfrecord")
+        {
+            throw CliException.Usage("--max-batch-size applies to --to triton, which reads a warmup file (tfrecord): warmup convert <warmup file> <model dir> --to triton.");
+        }
+
+        if (maxBatchSize is < 0)
+        {
+            throw CliException.Usage($"--max-batch-size {maxBatchSize}: must be 0 (the model does not batch) or more.");
+        }
+
+        var path = InputFiles.ResolveWarmupFile(inPath);
+        var result = TritonExport.Export(InputFiles.ReadRaw(InputFiles.RequireFile(path, "the warmup file"), context), path, modelDirectory, maxBatchSize);
+        context.Info($"{result.SectionFile}: {(result.Merged ? "merged" : "wrote")} model_warmup with {result.Samples} sample(s) (max_batch_size {result.MaxBatchSize})" +
+            $"{(result.Replaced > 0 ? $", replacing {result.Replaced} earlier one(s)" : "")}; {result.DataFiles} data file(s) in {Path.Combine(modelDirectory, "warmup")}.");
         return ExitCodes.Success;
     }
 

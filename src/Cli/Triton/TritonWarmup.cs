@@ -20,7 +20,8 @@ internal static class TritonWarmup
     /// <summary>Triton's <c>config.pbtxt</c> file name.</summary>
     public const string ConfigFileName = "config.pbtxt";
 
-    private static readonly Dictionary<string, DataType> DataTypes = new(StringComparer.Ordinal)
+    /// <summary>Triton's data type names and the TF dtypes they convert to (the export reads it backwards).</summary>
+    internal static readonly Dictionary<string, DataType> DataTypes = new(StringComparer.Ordinal)
     {
         ["TYPE_BOOL"] = DataType.DtBool,
         ["TYPE_UINT8"] = DataType.DtUint8,
@@ -51,7 +52,7 @@ internal static class TritonWarmup
     }
 
     /// <summary>Largest config.pbtxt read: far beyond any real config, and bounds the parse.</summary>
-    private const long MaxConfigBytes = 16L << 20;
+    internal const long MaxConfigBytes = 16L << 20;
 
     /// <summary>
     /// The records of the config's <c>model_warmup</c> samples. Bounds are checked before anything is expanded: the total

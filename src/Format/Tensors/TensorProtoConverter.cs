@@ -187,6 +187,19 @@ public static class TensorProtoConverter
         }
     }
 
+    /// <summary>
+    /// The values of a numeric tensor as little-endian bytes in row-major order: the layout of <c>tensor_content</c> (and of
+    /// Triton's raw input files).
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor holds strings.</exception>
+    public static byte[] ToRawBytes(TensorData tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return tensor.Values is byte[][]
+            ? throw new ArgumentException("A string tensor has no raw byte layout.", nameof(tensor))
+            : RawBytes(tensor.Values).ToArray();
+    }
+
     private static ReadOnlySpan<byte> RawBytes(Array values) => values switch
     {
         float[] a => MemoryMarshal.AsBytes(a.AsSpan()),
