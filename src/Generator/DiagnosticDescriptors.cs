@@ -6,7 +6,9 @@ namespace Warmup.Generator
     internal static class DiagnosticDescriptors
     {
         private const string Category = "Warmup";
-        private const string HelpBase = "https://example.invalid/warmup/docs/diagnostics.md#";
+        // From the build's WarmupRepositoryUrl (Directory.Build.props, the same property as PackageProjectUrl); without
+        // one there is no help link. The page itself also ships in the Warmup package (docs/diagnostics.md).
+        private static readonly string? HelpBase = RepositoryUrl() is { Length: > 0 } url ? url.TrimEnd('/') + "/blob/main/docs/diagnostics.md#" : null;
 
         public static readonly DiagnosticDescriptor ModelClassNotPartial = Create(
             "WARMUP0001",
@@ -156,6 +158,19 @@ namespace Warmup.Generator
         }
 
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity)
-            => new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+            => new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase is null ? null : HelpBase + id.ToLowerInvariant());
+
+        private static string? RepositoryUrl()
+        {
+            foreach (object attribute in typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false))
+            {
+                if (attribute is System.Reflection.AssemblyMetadataAttribute { Key: "WarmupRepositoryUrl" } metadata)
+                {
+                    return metadata.Value;
+                }
+            }
+
+            return null;
+        }
     }
 }
