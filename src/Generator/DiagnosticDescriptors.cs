@@ -73,7 +73,7 @@ namespace Warmup.Generator
         public static readonly DiagnosticDescriptor TooManyRecords = Create(
             "WARMUP0011",
             "More than 1000 warmup records",
-            "Model '{0}' has at least {1} warmup records; TensorFlow Serving refuses to load a model whose warmup file has more than 1000 records. Reduce samples, batch sizes or iterations.",
+            "Model '{0}' has at least {1} warmup records ({2}); TensorFlow Serving refuses to load a model whose warmup file has more than 1000 records. Reduce samples, batch sizes or iterations.",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor DuplicateModelName = Create(

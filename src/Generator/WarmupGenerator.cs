@@ -76,9 +76,9 @@ namespace Warmup.Generator
             // each model's transform reads its samples from its declarations' syntax (SampleScanner), O(models) per edit.
             IncrementalValuesProvider<ModelDeclaration> models = context.SyntaxProvider
                 .ForAttributeWithMetadataName(AttributeSource.ModelAttribute, Parser.IsModelCandidate, static (ctx, ct) => Guard.ParseModel(ctx, ct))
+                .WithTrackingName(Steps.ModelDeclarations)
                 .Where(static model => model is not null)
-                .Select(static (model, _) => model!)
-                .WithTrackingName(Steps.ModelDeclarations);
+                .Select(static (model, _) => model!);
 
             // Samples outside any model (WARMUP0017): the per-tree cached predicate matches only type declarations with
             // members named like [WarmupSample], so the transform runs for model classes and such rare types only.
