@@ -23,20 +23,22 @@ public class PartialDeclarationTests
         }
         """;
 
+    private const string FirstPart = """
+        using Warmup;
+        [WarmupModel("half_plus_two")]
+        public static partial class Split
+        {
+            [WarmupSample]
+            public static ServingDefaultInputs First => new() { X = new float[,] { { 1f } } };
+        }
+        """;
+
     [Fact]
     public void WarmupModel_on_several_partial_declarations_gives_one_model_and_the_compilers_duplicate_attribute_error()
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
             [
-                """
-                using Warmup;
-                [WarmupModel("half_plus_two")]
-                public static partial class Split
-                {
-                    [WarmupSample]
-                    public static ServingDefaultInputs First => new() { X = new float[,] { { 1f } } };
-                }
-                """,
+                FirstPart,
                 """
                 using Warmup;
                 [WarmupModel("half_plus_two")]
@@ -75,15 +77,7 @@ public class PartialDeclarationTests
     {
         GeneratorHarness.Result result = GeneratorHarness.Run(
             [
-                """
-                using Warmup;
-                [WarmupModel("half_plus_two")]
-                public static partial class Split
-                {
-                    [WarmupSample]
-                    public static ServingDefaultInputs First => new() { X = new float[,] { { 1f } } };
-                }
-                """,
+                FirstPart,
                 """
                 using Warmup;
                 public static partial class Split
