@@ -222,6 +222,33 @@ public sealed class BuildHostTests : IDisposable
         Assert.DoesNotContain("(at ", generated.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_model_without_samples_is_told_the_inputs_types_generated_for_it()
+    {
+        var manifest = new Manifest(new WarmupSample("b", "B.One", "/src/B.cs", 1, () => Logs(1)));
+
+        var (_, events) = Run(manifest, "generated_names_model", "b");
+
+        var warning = Assert.Single(events, e => e.Code == "WARMUPB016");
+        Assert.Contains("Generated for it: Warmup.Build.Tests.BuildHostTests.GeneratedModel: ServingDefaultInputs (serving_default: X float[,], Label string[])",
+            warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Shaped like the generator's output for a model: the class's WarmupModelName, an inputs type per signature.</summary>
+    public static class GeneratedModel
+    {
+        public const string WarmupModelName = "generated_names_model";
+
+        public sealed class ServingDefaultInputs
+        {
+            public const string SignatureName = "serving_default";
+
+            public float[,]? X { get; init; }
+
+            public string[]? Label { get; init; }
+        }
+    }
+
     private static IEnumerable<PredictionLog> UserLoad() => throw new FileNotFoundException("samples.csv is missing");
 
     /// <summary>Stands for the generator's output (Warmup.Tensors.g.cs, CreateWarmupLogs): marked [GeneratedCode] as it is.</summary>

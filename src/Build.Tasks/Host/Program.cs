@@ -121,6 +121,7 @@ internal sealed class HostRunner(TextWriter protocol)
         };
 
         var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(assemblyPath);
+        _userAssembly = assembly;
         return Execute(LoadManifest(assembly), options);
     }
 
@@ -129,12 +130,13 @@ internal sealed class HostRunner(TextWriter protocol)
     {
         var samples = manifest?.Samples ?? [];
         // The generated manifest lives in the model project's assembly: the user's code, for WARMUPB010's frame.
-        _userAssembly = manifest?.GetType().Assembly;
+        _userAssembly = manifest?.GetType().Assembly ?? _userAssembly;
         if (manifest is null)
         {
             Report(HostEventKind.Warning, BuildCodes.NoManifest,
                 $"{Path.GetFileName(options.AssemblyPath)} declares no warmup samples (no [WarmupSample] members compiled), so no warmup file is written. " +
-                "Add [WarmupSample] members, or set WarmupEnabled=false.");
+                "Add [WarmupSample] members, or set WarmupEnabled=false." +
+                string.Concat(options.Models.Select(m => GeneratedNames.Describe(_userAssembly, m.Name) is { } names ? $" Generated for model '{m.Name}': {names}." : string.Empty)));
         }
 
         var requested = new HashSet<string>(options.Models.Select(m => m.Name), StringComparer.Ordinal);
@@ -172,8 +174,9 @@ internal sealed class HostRunner(TextWriter protocol)
         {
             if (hasManifest)
             {
+                var generated = GeneratedNames.Describe(_userAssembly, model.Name) is { } names ? $" Generated for it: {names}." : string.Empty;
                 Report(HostEventKind.Warning, BuildCodes.NoSamples,
-                    $"model '{model.Name}' has no [WarmupSample]; no warmup file is written for it. Add a sample, or set Warmup=\"false\" on its <WarmupModel>.");
+                    $"model '{model.Name}' has no [WarmupSample]; no warmup file is written for it. Add a sample, or set Warmup=\"false\" on its <WarmupModel>.{generated}");
             }
 
             // Never leave a file from an earlier build behind: it would no longer match the samples.
