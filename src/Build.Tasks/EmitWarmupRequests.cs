@@ -377,7 +377,10 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
             case HostEventKind.Warning:
                 _modelsReported += hostEvent.Code == BuildCodes.NoSamples ? 1 : 0;
                 _noManifest |= hostEvent.Code == BuildCodes.NoManifest;
-                Log.LogWarning(null, hostEvent.Code, null, hostEvent.File ?? AssemblyPath, hostEvent.Line, 0, 0, 0, "{0}", hostEvent.Message);
+                var (file, fileLine) = hostEvent.Code == BuildCodes.NoSamples && ModelOf(hostEvent.Message) is { } item
+                    ? ModelItems.Location(item, BuildEngine?.ProjectFileOfTaskNode ?? AssemblyPath)
+                    : (hostEvent.File ?? AssemblyPath, hostEvent.Line);
+                Log.LogWarning(null, hostEvent.Code, null, file, fileLine, 0, 0, 0, "{0}", hostEvent.Message);
                 return false;
             case HostEventKind.Info:
                 Log.LogMessage(MessageImportance.Normal, "Warmup: {0}", hostEvent.Message);
@@ -396,6 +399,10 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
                 return false;
         }
     }
+
+    /// <summary>The model item a host message names (<c>model 'name' …</c>, the host's wording for per-model events).</summary>
+    private ITaskItem? ModelOf(string message) =>
+        Models.FirstOrDefault(m => message.StartsWith($"model '{m.GetMetadata("ModelName")}'", StringComparison.Ordinal));
 
     private string ResolveRuntimeConfig()
     {

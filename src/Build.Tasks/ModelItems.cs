@@ -16,6 +16,34 @@ internal static class ModelItems
     public static bool TryParseVersion(string text, out long version) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version) && version > 0;
 
+    /// <summary>
+    /// Where the item is written, for diagnostics about the item itself (WARMUPB016): the file that declared it
+    /// (<c>DefiningProject</c> metadata) and the line of its <c>&lt;WarmupModel Include="…"&gt;</c>, else line 0.
+    /// </summary>
+    public static (string File, int Line) Location(ITaskItem model, string fallbackFile)
+    {
+        var file = model.GetMetadata("DefiningProject") is { Length: > 0 } defining ? defining : fallbackFile;
+        var source = model.GetMetadata("Source");
+        try
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Contains("<WarmupModel", StringComparison.Ordinal)
+                    && (lines[i].Contains($"Include=\"{source}\"", StringComparison.Ordinal) || lines[i].Contains($"Include='{source}'", StringComparison.Ordinal)))
+                {
+                    return (file, i + 1);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // The location is a convenience: the message names the model either way.
+        }
+
+        return (file, 0);
+    }
+
     /// <summary>Logs <c>WARMUPB007</c> for an invalid name or version.</summary>
     public static bool Validate(TaskLoggingHelper log, ITaskItem model, string source)
     {

@@ -58,6 +58,8 @@ namespace Warmup.Generator
             var samples = new List<SampleModel>();
             var sampleNames = new HashSet<string>(StringComparer.Ordinal);
             long minimumRecords = 0;
+            var recordCounts = new List<string>();
+            LocationInfo? overLimit = null;
             var typeNames = signatures.ToDictionary(s => s.InputsTypeName, s => s, StringComparer.Ordinal);
             foreach (SampleDeclaration sample in model.Samples)
             {
@@ -123,7 +125,14 @@ namespace Warmup.Generator
 
                 if (sample.StaticCount > 0)
                 {
-                    minimumRecords += (long)sample.StaticCount * Math.Max(1, sample.BatchSizes.Count) * sample.Iterations;
+                    long records = (long)sample.StaticCount * Math.Max(1, sample.BatchSizes.Count) * sample.Iterations;
+                    minimumRecords += records;
+                    recordCounts.Add(sample.Name + ": " + records.ToString(CultureInfo.InvariantCulture));
+                    // WARMUP0011 points at the sample that takes the model past the limit.
+                    if (minimumRecords > MaxRecords && overLimit is null)
+                    {
+                        overLimit = sample.Location;
+                    }
                 }
 
                 samples.Add(new SampleModel(
@@ -140,7 +149,7 @@ namespace Warmup.Generator
 
             if (minimumRecords > MaxRecords)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyRecords, model.Location, model.ModelName, minimumRecords));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyRecords, overLimit ?? model.Location, model.ModelName, minimumRecords, string.Join(", ", recordCounts)));
             }
 
             var unit = new ModelUnit(
@@ -373,6 +382,8 @@ namespace Warmup.Generator
                 if (signature is not null && signature.Method == "predict")
                 {
                     var assigned = new HashSet<string>(StringComparer.Ordinal);
+                    // An input a misspelled name's "did you mean" points at is not reported missing too: one error per typo.
+                    var suggested = new HashSet<string>(StringComparer.Ordinal);
                     foreach (AssignmentInfo assignment in initializer.Assignments)
                     {
                         assigned.Add(assignment.Name);
@@ -382,7 +393,7 @@ namespace Warmup.Generator
                             if (!signature.Inputs.Any(i => i.BytesPropertyName == assignment.Name))
                             {
                                 IEnumerable<string> names = signature.Inputs.Select(i => i.PropertyName).Concat(signature.Inputs.Where(i => i.BytesPropertyName is not null).Select(i => i.BytesPropertyName!));
-                                ReportUnknown(initializer.TypeName, assignment, names, "signature '" + signature.Key + "' of model '" + model.ModelName + "'", diagnostics);
+                                suggested.Add(ReportUnknown(initializer.TypeName, assignment, names, "signature '" + signature.Key + "' of model '" + model.ModelName + "'", diagnostics) ?? string.Empty);
                             }
 
                             continue;
@@ -393,7 +404,8 @@ namespace Warmup.Generator
 
                     foreach (InputModel input in signature.Inputs)
                     {
-                        if (!assigned.Contains(input.PropertyName) && (input.BytesPropertyName is null || !assigned.Contains(input.BytesPropertyName)))
+                        if (!assigned.Contains(input.PropertyName) && (input.BytesPropertyName is null || !assigned.Contains(input.BytesPropertyName))
+                            && !suggested.Contains(input.PropertyName) && (input.BytesPropertyName is null || !suggested.Contains(input.BytesPropertyName)))
                         {
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, initializer.Location, initializer.TypeName, input.PropertyName, Describe(input), signature.Key));
                         }
@@ -402,15 +414,16 @@ namespace Warmup.Generator
                 else if (signature is not null || (hasExamples && initializer.TypeName == MultiInferenceTypeName))
                 {
                     string[] members = signature is null ? new[] { "Signatures", "Examples", "Context" } : new[] { "Examples", "Context" };
+                    bool examplesSuggested = false;
                     foreach (AssignmentInfo assignment in initializer.Assignments)
                     {
                         if (Array.IndexOf(members, assignment.Name) < 0)
                         {
-                            ReportUnknown(initializer.TypeName, assignment, members, "tf.Example inputs", diagnostics);
+                            examplesSuggested |= ReportUnknown(initializer.TypeName, assignment, members, "tf.Example inputs", diagnostics) == "Examples";
                         }
                     }
 
-                    if (!initializer.Assignments.Any(a => a.Name == "Examples"))
+                    if (!examplesSuggested && !initializer.Assignments.Any(a => a.Name == "Examples"))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, initializer.Location, initializer.TypeName, "Examples", "the tf.Examples to send", signature?.Key ?? "multi-inference"));
                     }
@@ -421,18 +434,28 @@ namespace Warmup.Generator
                     {
                         if (!features.Any(f => f.PropertyName == assignment.Name))
                         {
-                            ReportUnknown(initializer.TypeName, assignment, features.Select(f => f.PropertyName), "declared tf.Example features", diagnostics);
+                            // A tf.Example's features are not in the signature (its input is a serialized string): they are
+                            // declared on the model class, which nothing else would tell a first-time user.
+                            string hint = " declare a feature on the model class with [WarmupFeature(\"" + assignment.Name.ToLowerInvariant() + "\", WarmupFeatureType.Float)] (or Int64, Bytes, String) to give WarmupExample a '" + assignment.Name + "' property";
+                            ReportUnknown(initializer.TypeName, assignment, features.Select(f => f.PropertyName), "declared tf.Example features", diagnostics, hint);
                         }
                     }
                 }
             }
         }
 
-        private static void ReportUnknown(string typeName, AssignmentInfo assignment, IEnumerable<string> candidates, string what, List<DiagnosticInfo> diagnostics)
+        /// <summary>Reports WARMUP0004 and returns the name it suggests, if any.</summary>
+        private static string? ReportUnknown(string typeName, AssignmentInfo assignment, IEnumerable<string> candidates, string what, List<DiagnosticInfo> diagnostics, string? hint = null)
         {
             string? closest = Names.Closest(assignment.Name, candidates);
             string suggestion = closest is null ? string.Empty : "; did you mean '" + closest + "'?";
+            if (hint is not null && closest is null)
+            {
+                suggestion = ";" + hint;
+            }
+
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInput, assignment.NameLocation, typeName, assignment.Name, what, suggestion));
+            return closest;
         }
 
         private static void CheckValue(InputModel input, AssignmentInfo value, List<DiagnosticInfo> diagnostics)

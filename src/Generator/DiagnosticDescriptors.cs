@@ -6,7 +6,9 @@ namespace Warmup.Generator
     internal static class DiagnosticDescriptors
     {
         private const string Category = "Warmup";
-        private const string HelpBase = "https://example.invalid/warmup/docs/diagnostics.md#";
+        // From the build's WarmupRepositoryUrl (Directory.Build.props, the same property as PackageProjectUrl); without
+        // one there is no help link. The page itself also ships in the Warmup package (docs/diagnostics.md).
+        private static readonly string? HelpBase = RepositoryUrl() is { Length: > 0 } url ? url.TrimEnd('/') + "/blob/main/docs/diagnostics.md#" : null;
 
         public static readonly DiagnosticDescriptor ModelClassNotPartial = Create(
             "WARMUP0001",
@@ -71,7 +73,7 @@ namespace Warmup.Generator
         public static readonly DiagnosticDescriptor TooManyRecords = Create(
             "WARMUP0011",
             "More than 1000 warmup records",
-            "Model '{0}' has at least {1} warmup records; TensorFlow Serving refuses to load a model whose warmup file has more than 1000 records. Reduce samples, batch sizes or iterations.",
+            "Model '{0}' has at least {1} warmup records ({2}); TensorFlow Serving refuses to load a model whose warmup file has more than 1000 records. Reduce samples, batch sizes or iterations.",
             DiagnosticSeverity.Error);
 
         public static readonly DiagnosticDescriptor DuplicateModelName = Create(
@@ -156,6 +158,19 @@ namespace Warmup.Generator
         }
 
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity)
-            => new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+            => new DiagnosticDescriptor(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase is null ? null : HelpBase + id.ToLowerInvariant());
+
+        private static string? RepositoryUrl()
+        {
+            foreach (object attribute in typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false))
+            {
+                if (attribute is System.Reflection.AssemblyMetadataAttribute { Key: "WarmupRepositoryUrl" } metadata)
+                {
+                    return metadata.Value;
+                }
+            }
+
+            return null;
+        }
     }
 }

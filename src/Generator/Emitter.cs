@@ -58,7 +58,7 @@ namespace Warmup.Generator
                 }
                 else
                 {
-                    EmitExampleInputs(w, signature);
+                    EmitExampleInputs(w, unit, signature);
                 }
             }
 
@@ -89,6 +89,18 @@ namespace Warmup.Generator
         private static void EmitPredictInputs(CodeWriter w, ModelUnit unit, SignatureModel signature)
         {
             w.Line("/// <summary>Inputs of signature <c>" + Xml(signature.Key) + "</c> (predict) of model <c>" + Xml(unit.ModelName) + "</c>.</summary>");
+            // The signature as the model declares it, next to the names generated from it: hover text in the IDE.
+            w.Line("/// <remarks>");
+            w.Line("/// Signature <c>" + Xml(signature.Key) + "</c>, read from the model at build time:");
+            w.Line("/// <list type=\"bullet\">");
+            foreach (InputModel input in signature.Inputs)
+            {
+                w.Line("/// <item><description>input <c>" + Xml(input.Name) + "</c> " + input.DType + " " + Xml(Binder.Shape(input)) + " → <see cref=\"" + input.PropertyName + "\"/> (<c>" + Xml(PropertyType(input).Replace("global::", string.Empty)) + "</c>)</description></item>");
+            }
+
+            w.Line("/// </list>");
+            w.Line("/// A sample: <c>[WarmupSample] public static " + signature.InputsTypeName + " One => new() { " + Xml(string.Join(", ", signature.Inputs.Select(i => i.PropertyName + " = …"))) + " };</c>");
+            w.Line("/// </remarks>");
             w.Line(GeneratedCode);
             w.Open("public sealed class " + signature.InputsTypeName);
             w.Line("/// <summary>The signature key.</summary>");
@@ -214,11 +226,19 @@ namespace Warmup.Generator
             }
         }
 
-        private static void EmitExampleInputs(CodeWriter w, SignatureModel signature)
+        private static void EmitExampleInputs(CodeWriter w, ModelUnit unit, SignatureModel signature)
         {
             bool classify = signature.Method == "classify";
             string request = classify ? "ClassificationRequest" : "RegressionRequest";
             w.Line("/// <summary>Inputs of signature <c>" + Xml(signature.Key) + "</c> (" + signature.Method + "): tf.Examples.</summary>");
+            w.Line("/// <remarks>");
+            w.Line("/// Signature <c>" + Xml(signature.Key) + "</c> (" + signature.Method + ") takes serialized tf.Examples, so its features are not in");
+            w.Line("/// the model's signature: declare each on the model class with <c>[WarmupFeature(\"x\", WarmupFeatureType.Float)]</c>,");
+            w.Line("/// and <see cref=\"WarmupExample\"/> gets a property per feature.");
+            string features = string.Join(", ", unit.Features.Where(f => f.Signature is null || f.Signature == signature.Key).Select(f => f.Name + " (" + FeatureList(f.Kind) + ")"));
+            w.Line(features.Length == 0 ? "/// No features are declared yet." : "/// Declared features: " + Xml(features) + ".");
+            w.Line("/// A sample: <c>[WarmupSample] public static " + signature.InputsTypeName + " One => new() { Examples = [new() { … }] };</c>");
+            w.Line("/// </remarks>");
             w.Line(GeneratedCode);
             w.Open("public sealed class " + signature.InputsTypeName);
             w.Line("/// <summary>The signature key.</summary>");

@@ -15,6 +15,25 @@ namespace Warmup.Generator
     {
         public static bool IsModelCandidate(SyntaxNode node, CancellationToken cancellationToken) => node is TypeDeclarationSyntax;
 
+        /// <summary>
+        /// Whether this declaration carries the class's first [WarmupModel]: a class with the attribute on several partial
+        /// declarations is matched once per declaration, and only the first one may become a model.
+        /// </summary>
+        public static bool IsFirstModelDeclaration(GeneratorAttributeSyntaxContext context)
+        {
+            SyntaxReference? current = context.Attributes[0].ApplicationSyntaxReference;
+            foreach (AttributeData attribute in context.TargetSymbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == AttributeSource.ModelAttribute)
+                {
+                    SyntaxReference? first = attribute.ApplicationSyntaxReference;
+                    return first is null || current is null || (first.SyntaxTree == current.SyntaxTree && first.Span == current.Span);
+                }
+            }
+
+            return true;
+        }
+
         public static ModelDeclaration ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;

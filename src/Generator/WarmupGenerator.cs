@@ -76,7 +76,9 @@ namespace Warmup.Generator
             // each model's transform reads its samples from its declarations' syntax (SampleScanner), O(models) per edit.
             IncrementalValuesProvider<ModelDeclaration> models = context.SyntaxProvider
                 .ForAttributeWithMetadataName(AttributeSource.ModelAttribute, Parser.IsModelCandidate, static (ctx, ct) => Guard.ParseModel(ctx, ct))
-                .WithTrackingName(Steps.ModelDeclarations);
+                .WithTrackingName(Steps.ModelDeclarations)
+                .Where(static model => model is not null)
+                .Select(static (model, _) => model!);
 
             // Samples outside any model (WARMUP0017): the per-tree cached predicate matches only type declarations with
             // members named like [WarmupSample], so the transform runs for model classes and such rare types only.
@@ -213,11 +215,13 @@ namespace Warmup.Generator
         /// <summary>Runs each stage so that an unexpected exception becomes WARMUP0099 instead of failing the build (CS8785).</summary>
         private static class Guard
         {
-            public static ModelDeclaration ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+            public static ModelDeclaration? ParseModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
                 try
                 {
-                    return Parser.ParseModel(context, cancellationToken);
+                    // [WarmupModel] on several partial declarations of one class (the compiler reports CS0579): one model,
+                    // from the declaration with the first attribute, so generated names stay unique (never CS8785).
+                    return Parser.IsFirstModelDeclaration(context) ? Parser.ParseModel(context, cancellationToken) : null;
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

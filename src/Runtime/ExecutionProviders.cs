@@ -98,7 +98,8 @@ public static class ExecutionProviders
 
     /// <summary>
     /// Creates session options for <paramref name="provider"/>. <see cref="ExecutionProvider.Auto"/> tries CUDA and falls
-    /// back to CPU with one warning when the CUDA provider cannot load: the GPU package raises
+    /// back to CPU when the CUDA provider cannot load (a warning; with the CPU-only package, where CPU is expected, one
+    /// Information line per process): the GPU package raises
     /// <see cref="OnnxRuntimeException"/> ("Failed to load shared library") without CUDA/cuDNN, and the CPU package
     /// lacks the entry point (<see cref="EntryPointNotFoundException"/>). <c>GetAvailableProviders()</c> is not used: it
     /// lists what the binary was built with, not whether a GPU and its libraries are present.
@@ -133,7 +134,7 @@ public static class ExecutionProviders
                     "install the CUDA and cuDNN versions it needs, or choose the provider auto or cpu.", failure);
             }
 
-            Log.CudaFallback(logger ?? NullLogger.Instance, failure.Message);
+            Log.CpuFallback(logger ?? NullLogger.Instance, failure);
             return new ExecutionProviderSelection(options, ExecutionProvider.Cpu, failure.Message);
         }
         catch

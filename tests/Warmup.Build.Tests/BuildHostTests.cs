@@ -204,6 +204,62 @@ public sealed class BuildHostTests : IDisposable
         throw new InvalidOperationException("no data for batch 2");
     }
 
+    [Fact]
+    public void WARMUPB010_points_at_the_users_frame_never_at_generated_code()
+    {
+        var manifest = new Manifest(
+            new WarmupSample("a", "Samples.User", "/src/S.cs", 3, GeneratedCode.CallUser),
+            new WarmupSample("b", "Samples.Checked", "/src/S.cs", 9, GeneratedCode.RejectTensor));
+
+        var (_, events) = Run(manifest, "a", "b");
+
+        var user = Assert.Single(events, e => e.Model is null && e.Message.Contains("'Samples.User'", StringComparison.Ordinal));
+        Assert.Contains("(at Warmup.Build.Tests.BuildHostTests.UserLoad in ", user.Message, StringComparison.Ordinal);
+        Assert.Contains("BuildHostTests.cs:line ", user.Message, StringComparison.Ordinal);
+        // Only generated code threw (a tensor its check rejected): no frame; the error is located at the sample.
+        var generated = Assert.Single(events, e => e.Model is null && e.Message.Contains("'Samples.Checked'", StringComparison.Ordinal));
+        Assert.Equal(("/src/S.cs", 9), (generated.File, generated.Line));
+        Assert.DoesNotContain("(at ", generated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_without_samples_is_told_the_inputs_types_generated_for_it()
+    {
+        var manifest = new Manifest(new WarmupSample("b", "B.One", "/src/B.cs", 1, () => Logs(1)));
+
+        var (_, events) = Run(manifest, "generated_names_model", "b");
+
+        var warning = Assert.Single(events, e => e.Code == "WARMUPB016");
+        Assert.Contains("Generated for it: Warmup.Build.Tests.BuildHostTests.GeneratedModel: ServingDefaultInputs (serving_default: X float[,], Label string[])",
+            warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Shaped like the generator's output for a model: the class's WarmupModelName, an inputs type per signature.</summary>
+    public static class GeneratedModel
+    {
+        public const string WarmupModelName = "generated_names_model";
+
+        public sealed class ServingDefaultInputs
+        {
+            public const string SignatureName = "serving_default";
+
+            public float[,]? X { get; init; }
+
+            public string[]? Label { get; init; }
+        }
+    }
+
+    private static IEnumerable<PredictionLog> UserLoad() => throw new FileNotFoundException("samples.csv is missing");
+
+    /// <summary>Stands for the generator's output (Warmup.Tensors.g.cs, CreateWarmupLogs): marked [GeneratedCode] as it is.</summary>
+    [System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
+    private static class GeneratedCode
+    {
+        public static IEnumerable<PredictionLog> CallUser() => UserLoad().ToList();
+
+        public static IEnumerable<PredictionLog> RejectTensor() => throw new ArgumentException("input 'x' has shape [1,2] where the model takes [-1,1]");
+    }
+
     private sealed class Manifest(params WarmupSample[] samples) : IWarmupManifest
     {
         public IReadOnlyList<WarmupSample> Samples { get; } = samples;

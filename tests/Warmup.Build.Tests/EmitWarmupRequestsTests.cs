@@ -82,6 +82,22 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     }
 
     [Fact]
+    public void WARMUPB016_is_located_at_the_models_WarmupModel_item()
+    {
+        var project = Path.Combine(_dir, "Model.csproj");
+        File.WriteAllText(project, "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n    <WarmupModel Include=\"models/a.onnx\" />\n    <WarmupModel Include=\"models/m.onnx\" Version=\"2\" />\n  </ItemGroup>\n</Project>\n");
+        var model = Model(Path.Combine(_dir, "models", "m.onnx"), "m");
+        model.SetMetadata("Source", "models/m.onnx");
+        model.SetMetadata("DefiningProject", project);
+        var task = Task(model);
+
+        Assert.False(task.Handle("warmup:warning WARMUPB016 model 'm' has no [WarmupSample]; no warmup file is written for it.", []));
+
+        var warning = Assert.Single(_engine.Warnings);
+        Assert.Equal(("WARMUPB016", project, 4), (warning.Code, warning.File, warning.LineNumber));
+    }
+
+    [Fact]
     public void Host_command_line_follows_the_ef_core_design_time_pattern()
     {
         var task = Task();

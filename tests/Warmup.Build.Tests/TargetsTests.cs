@@ -77,6 +77,33 @@ public sealed class TargetsTests : IDisposable
         Assert.Contains("Target \"_WarmupEmitCore\"", normal.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_numbered_saved_model_folder_keeps_its_version_when_the_item_sets_a_name()
+    {
+        Project("""<WarmupModel Include="models/mnist/00000123/" Name="digits" />""");
+
+        var result = await DotNet.RunAsync(_dir, null, "msbuild", "-t:_WarmupResolveModels", "-getItem:_WarmupModel");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var item = JsonDocument.Parse(result.Output[result.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement
+            .GetProperty("Items").GetProperty("_WarmupModel").EnumerateArray().Single();
+        Assert.Equal(("digits", "123"), (item.GetProperty("ModelName").GetString(), item.GetProperty("ModelVersion").GetString()));
+    }
+
+    [Theory]
+    [InlineData("""<PackageReference Include="Warmup" Version="1.0.0" PrivateAssets="all" />""", true)]
+    [InlineData("""<PackageReference Include="Warmup" Version="1.0.0" PrivateAssets="all" /><PackageReference Include="Warmup.Format" Version="1.0.0" />""", false)]
+    [InlineData("""<PackageReference Include="Warmup" Version="1.0.0" />""", false)]
+    public async Task Packing_with_a_private_Warmup_and_no_Warmup_Format_is_WARMUPB020(string references, bool warns)
+    {
+        Project("""<WarmupModel Include="models/half_plus_two.onnx" />""" + references);
+
+        var result = await DotNet.RunAsync(_dir, null, "msbuild", "-t:_WarmupCheckPackageGraph", "-tl:off");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(warns, result.Output.Contains("warning WARMUPB020", StringComparison.Ordinal));
+    }
+
     private void Project(string items) => File.WriteAllText(Path.Combine(_dir, "Models.csproj"), $"""
         <Project Sdk="Microsoft.NET.Sdk">
           <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>

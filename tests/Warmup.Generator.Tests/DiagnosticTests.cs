@@ -70,9 +70,9 @@ public class DiagnosticTests
             """[WarmupModel("fixed")] public partial class Model { [WarmupSample(BatchSizes = new[] { 1 })] public static ServingDefaultInputs Sample => new() { X = new float[,] { { 1f, 2f, 3f } } }; }""",
             ["Model.Sample", "4", "x", "serving_default", "has a fixed first dimension of 1", "BatchSizes = new[] { 1 }"], FixedBatch),
         new("WARMUP0011",
-            """[WarmupModel("half_plus_two")] public partial class {|#0:Model|} { [WarmupSample(BatchSizes = new[] { 1, 2 }, Iterations = 300)] public static ServingDefaultInputs[] Sample => new ServingDefaultInputs[] { new() { X = new float[,] { { 1f } } }, new() { X = new float[,] { { 2f } } } }; }""",
-            """[WarmupModel("half_plus_two")] public partial class Model { [WarmupSample(BatchSizes = new[] { 1, 2 }, Iterations = 250)] public static ServingDefaultInputs[] Sample => new ServingDefaultInputs[] { new() { X = new float[,] { { 1f } } }, new() { X = new float[,] { { 2f } } } }; }""",
-            ["half_plus_two", "1200"], HalfPlusTwo),
+            """[WarmupModel("half_plus_two")] public partial class Model { [WarmupSample(BatchSizes = new[] { 1, 2 })] public static ServingDefaultInputs Small => new() { X = new float[,] { { 1f } } }; [WarmupSample(BatchSizes = new[] { 1, 2 }, Iterations = 300)] public static ServingDefaultInputs[] {|#0:Sample|} => new ServingDefaultInputs[] { new() { X = new float[,] { { 1f } } }, new() { X = new float[,] { { 2f } } } }; }""",
+            """[WarmupModel("half_plus_two")] public partial class Model { [WarmupSample(BatchSizes = new[] { 1, 2 })] public static ServingDefaultInputs Small => new() { X = new float[,] { { 1f } } }; [WarmupSample(BatchSizes = new[] { 1, 2 }, Iterations = 249)] public static ServingDefaultInputs[] Sample => new ServingDefaultInputs[] { new() { X = new float[,] { { 1f } } }, new() { X = new float[,] { { 2f } } } }; }""",
+            ["half_plus_two", "1202", "Model.Small: 2, Model.Sample: 1200"], HalfPlusTwo),
         new("WARMUP0012",
             """[WarmupModel("half_plus_two")] public partial class A { } [WarmupModel("half_plus_two")] public partial class {|#0:B|} { }""",
             """[WarmupModel("half_plus_two")] public partial class A { } [WarmupModel("other")] [WarmupInput("x", WarmupDType.Float, -1)] public partial class B { }""",
@@ -157,6 +157,36 @@ public class DiagnosticTests
             .WithArguments("WarmupExample", "Xx", "declared tf.Example features", "; did you mean 'X'?"));
         test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0005", DiagnosticSeverity.Error).WithLocation(1)
             .WithArguments("RegressXToYInputs", "Examples", "the tf.Examples to send", "regress_x_to_y"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_misspelled_input_is_one_WARMUP0004_beside_the_compilers_CS0117_and_not_also_missing()
+    {
+        var test = new WarmupGeneratorTest(
+            Usings + """[WarmupModel("half_plus_two")] public partial class Model { [WarmupSample] public static ServingDefaultInputs Sample => new() { {|#0:Xs|} = new float[,] { { 1f } } }; }""",
+            HalfPlusTwo) { CompilerDiagnostics = CompilerDiagnostics.Errors };
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0117").WithLocation(0).WithArguments("Model.ServingDefaultInputs", "Xs"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0004", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("ServingDefaultInputs", "Xs", "signature 'serving_default' of model 'half_plus_two'", "; did you mean 'X'?"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task An_undeclared_feature_hints_at_WarmupFeature()
+    {
+        var test = new WarmupGeneratorTest(
+            Usings + """
+                [WarmupModel("half_plus_two")]
+                public partial class Model
+                {
+                    [WarmupSample] public static RegressXToYInputs A => new() { Examples = [new() { {|#0:X|} = [1f] }] };
+                }
+                """,
+            HalfPlusTwo);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult("WARMUP0004", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("WarmupExample", "X", "declared tf.Example features",
+                "; declare a feature on the model class with [WarmupFeature(\"x\", WarmupFeatureType.Float)] (or Int64, Bytes, String) to give WarmupExample a 'X' property"));
         await test.RunAsync();
     }
 

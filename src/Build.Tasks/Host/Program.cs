@@ -106,6 +106,7 @@ internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, 
 internal sealed class HostRunner(TextWriter protocol)
 {
     private bool _errors;
+    private Assembly? _userAssembly;
 
     public int Run(HostOptions options)
     {
@@ -120,6 +121,7 @@ internal sealed class HostRunner(TextWriter protocol)
         };
 
         var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(assemblyPath);
+        _userAssembly = assembly;
         return Execute(LoadManifest(assembly), options);
     }
 
@@ -127,11 +129,14 @@ internal sealed class HostRunner(TextWriter protocol)
     public int Execute(IWarmupManifest? manifest, HostOptions options)
     {
         var samples = manifest?.Samples ?? [];
+        // The generated manifest lives in the model project's assembly: the user's code, for WARMUPB010's frame.
+        _userAssembly = manifest?.GetType().Assembly ?? _userAssembly;
         if (manifest is null)
         {
             Report(HostEventKind.Warning, BuildCodes.NoManifest,
                 $"{Path.GetFileName(options.AssemblyPath)} declares no warmup samples (no [WarmupSample] members compiled), so no warmup file is written. " +
-                "Add [WarmupSample] members, or set WarmupEnabled=false.");
+                "Add [WarmupSample] members, or set WarmupEnabled=false." +
+                string.Concat(options.Models.Select(m => GeneratedNames.Describe(_userAssembly, m.Name) is { } names ? $" Generated for model '{m.Name}': {names}." : string.Empty)));
         }
 
         var requested = new HashSet<string>(options.Models.Select(m => m.Name), StringComparer.Ordinal);
@@ -169,8 +174,9 @@ internal sealed class HostRunner(TextWriter protocol)
         {
             if (hasManifest)
             {
+                var generated = GeneratedNames.Describe(_userAssembly, model.Name) is { } names ? $" Generated for it: {names}." : string.Empty;
                 Report(HostEventKind.Warning, BuildCodes.NoSamples,
-                    $"model '{model.Name}' has no [WarmupSample]; no warmup file is written for it. Add a sample, or set Warmup=\"false\" on its <WarmupModel>.");
+                    $"model '{model.Name}' has no [WarmupSample]; no warmup file is written for it. Add a sample, or set Warmup=\"false\" on its <WarmupModel>.{generated}");
             }
 
             // Never leave a file from an earlier build behind: it would no longer match the samples.
@@ -210,7 +216,7 @@ internal sealed class HostRunner(TextWriter protocol)
                 failed = true;
                 var inner = ex is TargetInvocationException { InnerException: { } cause } ? cause : ex;
                 Report(HostEventKind.Error, BuildCodes.SampleThrew,
-                    $"warmup sample '{sample.Name}' of model '{model.Name}' threw {inner.GetType().FullName}: {inner.Message} {FirstFrame(inner)}".TrimEnd(),
+                    $"warmup sample '{sample.Name}' of model '{model.Name}' threw {inner.GetType().FullName}: {inner.Message} {UserFrame(inner)}".TrimEnd(),
                     sample.SourceFile, sample.Line);
             }
         }
@@ -255,16 +261,43 @@ internal sealed class HostRunner(TextWriter protocol)
         }
     }
 
-    private static string FirstFrame(Exception ex)
+    /// <summary>
+    /// The innermost frame of the user's own code: in the model project's assembly, not generated (Warmup.Tensors.g.cs and
+    /// the inputs types carry [GeneratedCode]). None when only generated or library code was on the stack (a tensor the
+    /// generated check rejected): the error is already located at the sample.
+    /// </summary>
+    private string UserFrame(Exception ex)
     {
-        var trace = ex.StackTrace;
-        if (string.IsNullOrEmpty(trace))
+        foreach (var frame in new System.Diagnostics.StackTrace(ex, fNeedFileInfo: true).GetFrames())
         {
-            return string.Empty;
+            var method = frame.GetMethod();
+            var file = frame.GetFileName();
+            if (method?.DeclaringType is not { } type || type.Assembly != _userAssembly || IsGenerated(type)
+                || method.IsDefined(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), inherit: false)
+                || type.Name.StartsWith("<CreateWarmupLogs>", StringComparison.Ordinal)
+                || (file is not null && file.EndsWith(".g.cs", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var at = $"{type.FullName?.Replace('+', '.')}.{method.Name}";
+            return file is null ? $"(at {at})" : string.Create(CultureInfo.InvariantCulture, $"(at {at} in {file}:line {frame.GetFileLineNumber()})");
         }
 
-        var first = trace.Split('\n', 2)[0].Trim();
-        return $"({first})";
+        return string.Empty;
+    }
+
+    private static bool IsGenerated(Type type)
+    {
+        for (Type? current = type; current is not null; current = current.DeclaringType)
+        {
+            if (current.IsDefined(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), inherit: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Report(HostEventKind kind, string code, string message, string? file = null, int line = 0)

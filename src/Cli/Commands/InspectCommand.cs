@@ -91,20 +91,52 @@ internal static class InspectCommand
     private static int RunTable(CliContext context, string path, int maxValues)
     {
         var output = context.Out;
-        output.WriteLine($"{"#",5}  {"offset",10}  {"length",8}  {"type",-14}  {"model",-16}  {"signature",-18}  inputs");
+        // The model and signature columns fit the longest name among the first rows (held back to measure them), so long
+        // model names keep the columns aligned; later rows are written as they are read.
+        const int MeasuredRows = 1000;
+        var pending = new List<(long Index, long Offset, int Length, string Type, string Model, string Signature, string Inputs)>();
+        (int Model, int Signature)? widths = null;
         var count = 0;
-        foreach (var record in InputFiles.ReadRaw(path, context))
+        try
         {
-            var spec = TfServing.GetModelSpec(record.Log);
-            var version = spec?.VersionChoiceCase == ModelSpec.VersionChoiceOneofCase.Version ? $"@{spec.Version.GetValueOrDefault()}" : "";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{record.Index,5}  {record.Offset,10}  {record.Bytes.Length,8}  {TfServing.LogTypeName(record.Log.LogTypeCase),-14}  " +
-                $"{Show((spec?.Name ?? "") + version),-16}  {Show(spec?.SignatureName ?? ""),-18}  {Describe(record.Log, maxValues)}"));
-            count++;
+            foreach (var record in InputFiles.ReadRaw(path, context))
+            {
+                var spec = TfServing.GetModelSpec(record.Log);
+                var version = spec?.VersionChoiceCase == ModelSpec.VersionChoiceOneofCase.Version ? $"@{spec.Version.GetValueOrDefault()}" : "";
+                pending.Add((record.Index, record.Offset, record.Bytes.Length, TfServing.LogTypeName(record.Log.LogTypeCase),
+                    Show((spec?.Name ?? "") + version), Show(spec?.SignatureName ?? ""), Describe(record.Log, maxValues)));
+                count++;
+                if (widths is not null || pending.Count >= MeasuredRows)
+                {
+                    Flush();
+                }
+            }
+        }
+        finally
+        {
+            // The records before a corrupt one are printed before its error.
+            Flush();
         }
 
         context.Info($"{path}: {count} record(s).");
         return ExitCodes.Success;
+
+        void Flush()
+        {
+            if (widths is null)
+            {
+                widths = (Math.Max(16, pending.Select(r => r.Model.Length).DefaultIfEmpty().Max()), Math.Max(18, pending.Select(r => r.Signature.Length).DefaultIfEmpty().Max()));
+                output.WriteLine($"{"#",5}  {"offset",10}  {"length",8}  {"type",-14}  {"model".PadRight(widths.Value.Model)}  {"signature".PadRight(widths.Value.Signature)}  inputs");
+            }
+
+            foreach (var row in pending)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{row.Index,5}  {row.Offset,10}  {row.Length,8}  {row.Type,-14}  {row.Model.PadRight(widths.Value.Model)}  {row.Signature.PadRight(widths.Value.Signature)}  {row.Inputs}"));
+            }
+
+            pending.Clear();
+        }
 
         static string Show(string text) => text.Length == 0 ? "-" : text;
     }

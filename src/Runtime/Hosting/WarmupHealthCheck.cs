@@ -8,6 +8,12 @@ namespace Warmup.Runtime.Hosting;
 /// </summary>
 public sealed class WarmupHealthCheck : IHealthCheck
 {
+    internal const string WarmingUpPrefix = "Warming up: ";
+    internal const string RecordsKey = ".records";
+    internal const string FailedRecordsKey = ".failedRecords";
+    internal const string ElapsedMsKey = ".elapsedMs";
+    internal const string FailureKey = ".failure";
+
     private readonly WarmedOnnxModels _models;
     private readonly string? _modelName;
 
@@ -29,9 +35,14 @@ public sealed class WarmupHealthCheck : IHealthCheck
             data[model.Name] = model.State.ToString();
             if (model.Report is { } report)
             {
-                data[model.Name + ".records"] = report.Summary.Records;
-                data[model.Name + ".failedRecords"] = report.Summary.Failed;
-                data[model.Name + ".elapsedMs"] = report.Summary.ElapsedMs;
+                data[model.Name + RecordsKey] = report.Summary.Records;
+                data[model.Name + FailedRecordsKey] = report.Summary.Failed;
+                data[model.Name + ElapsedMsKey] = report.Summary.ElapsedMs;
+            }
+
+            if (model.Failure is { } failure)
+            {
+                data[model.Name + FailureKey] = failure.Message;
             }
 
             if (model.GetCoverage() is { } coverage)
@@ -49,7 +60,7 @@ public sealed class WarmupHealthCheck : IHealthCheck
         var notReady = models.Where(m => !m.IsReady).Select(m => $"{m.Name} ({m.State})").ToArray();
         if (notReady.Length > 0)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"Warming up: {string.Join(", ", notReady)}.", data: data));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"{WarmingUpPrefix}{string.Join(", ", notReady)}.", data: data));
         }
 
         var withFailures = models.Where(m => m.Report?.Summary.Failed > 0).Select(m => $"{m.Name} ({m.Report!.Summary.Failed} failed record(s))").ToArray();
@@ -57,4 +68,10 @@ public sealed class WarmupHealthCheck : IHealthCheck
             ? HealthCheckResult.Degraded($"Warm, but warmup records failed: {string.Join(", ", withFailures)}.", data: data)
             : HealthCheckResult.Healthy("Every model is warm.", data));
     }
+
+    /// <summary>The model names in a Warmup check's data: the keys without a per-model suffix.</summary>
+    internal static IEnumerable<string> ModelNames(IReadOnlyDictionary<string, object> data) =>
+        data.Keys.Where(key => !Suffixes.Any(suffix => key.EndsWith(suffix, StringComparison.Ordinal) && data.ContainsKey(key[..^suffix.Length])));
+
+    private static readonly string[] Suffixes = [RecordsKey, FailedRecordsKey, ElapsedMsKey, FailureKey];
 }

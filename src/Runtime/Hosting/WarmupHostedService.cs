@@ -48,7 +48,8 @@ internal sealed class WarmupHostedService : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        // Cancelling sets ONNX Runtime's terminate flag on the run in flight, so warmups end within a second.
+        // Cancelling sets ONNX Runtime's terminate flag on the run in flight; it is checked between graph nodes, so a
+        // warmup ends when the node in flight finishes (measured: docs/hosting.md, "Shutdown during warmup").
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).WaitAsync(cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(_models.Select(m => m.StopServingAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -54,6 +54,7 @@ public static class WarmupServiceCollectionExtensions
         IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        WarmupProbeLogging.Register(builder.Services, name);
         return builder.Add(new HealthCheckRegistration(name,
             sp => new WarmupHealthCheck(sp.GetRequiredService<WarmedOnnxModels>(), model), HealthStatus.Unhealthy, tags ?? ["ready"]));
     }

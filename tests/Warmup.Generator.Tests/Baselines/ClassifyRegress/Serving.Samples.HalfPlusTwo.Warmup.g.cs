@@ -9,6 +9,13 @@ namespace Serving.Samples
         public const string WarmupModelName = "half_plus_two";
 
         /// <summary>Inputs of signature <c>classify_x_to_y</c> (classify): tf.Examples.</summary>
+        /// <remarks>
+        /// Signature <c>classify_x_to_y</c> (classify) takes serialized tf.Examples, so its features are not in
+        /// the model's signature: declare each on the model class with <c>[WarmupFeature("x", WarmupFeatureType.Float)]</c>,
+        /// and <see cref="WarmupExample"/> gets a property per feature.
+        /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
+        /// A sample: <c>[WarmupSample] public static ClassifyXToYInputs One => new() { Examples = [new() { … }] };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class ClassifyXToYInputs
         {
@@ -35,6 +42,13 @@ namespace Serving.Samples
         }
 
         /// <summary>Inputs of signature <c>regress_x2_to_y3</c> (regress): tf.Examples.</summary>
+        /// <remarks>
+        /// Signature <c>regress_x2_to_y3</c> (regress) takes serialized tf.Examples, so its features are not in
+        /// the model's signature: declare each on the model class with <c>[WarmupFeature("x", WarmupFeatureType.Float)]</c>,
+        /// and <see cref="WarmupExample"/> gets a property per feature.
+        /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
+        /// A sample: <c>[WarmupSample] public static RegressX2ToY3Inputs One => new() { Examples = [new() { … }] };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class RegressX2ToY3Inputs
         {
@@ -61,6 +75,13 @@ namespace Serving.Samples
         }
 
         /// <summary>Inputs of signature <c>regress_x_to_y</c> (regress): tf.Examples.</summary>
+        /// <remarks>
+        /// Signature <c>regress_x_to_y</c> (regress) takes serialized tf.Examples, so its features are not in
+        /// the model's signature: declare each on the model class with <c>[WarmupFeature("x", WarmupFeatureType.Float)]</c>,
+        /// and <see cref="WarmupExample"/> gets a property per feature.
+        /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
+        /// A sample: <c>[WarmupSample] public static RegressXToYInputs One => new() { Examples = [new() { … }] };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class RegressXToYInputs
         {
@@ -87,6 +108,13 @@ namespace Serving.Samples
         }
 
         /// <summary>Inputs of signature <c>regress_x_to_y2</c> (regress): tf.Examples.</summary>
+        /// <remarks>
+        /// Signature <c>regress_x_to_y2</c> (regress) takes serialized tf.Examples, so its features are not in
+        /// the model's signature: declare each on the model class with <c>[WarmupFeature("x", WarmupFeatureType.Float)]</c>,
+        /// and <see cref="WarmupExample"/> gets a property per feature.
+        /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
+        /// A sample: <c>[WarmupSample] public static RegressXToY2Inputs One => new() { Examples = [new() { … }] };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class RegressXToY2Inputs
         {
@@ -113,6 +141,13 @@ namespace Serving.Samples
         }
 
         /// <summary>Inputs of signature <c>serving_default</c> (predict) of model <c>half_plus_two</c>.</summary>
+        /// <remarks>
+        /// Signature <c>serving_default</c>, read from the model at build time:
+        /// <list type="bullet">
+        /// <item><description>input <c>x</c> DT_FLOAT [-1,1] → <see cref="X"/> (<c>float[,]</c>)</description></item>
+        /// </list>
+        /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { X = … };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class ServingDefaultInputs
         {

@@ -9,6 +9,13 @@ namespace Acme.Ranking
         public const string WarmupModelName = "ranker";
 
         /// <summary>Inputs of signature <c>embed</c> (predict) of model <c>ranker</c>.</summary>
+        /// <remarks>
+        /// Signature <c>embed</c>, read from the model at build time:
+        /// <list type="bullet">
+        /// <item><description>input <c>tokens</c> DT_STRING * → <see cref="Tokens"/> (<c>string[]</c>)</description></item>
+        /// </list>
+        /// A sample: <c>[WarmupSample] public static EmbedInputs One => new() { Tokens = … };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class EmbedInputs
         {
@@ -68,6 +75,15 @@ namespace Acme.Ranking
         }
 
         /// <summary>Inputs of signature <c>serving_default</c> (predict) of model <c>ranker</c>.</summary>
+        /// <remarks>
+        /// Signature <c>serving_default</c>, read from the model at build time:
+        /// <list type="bullet">
+        /// <item><description>input <c>query_ids</c> DT_INT64 [-1,8] → <see cref="QueryIds"/> (<c>long[,]</c>)</description></item>
+        /// <item><description>input <c>dense</c> DT_FLOAT [-1,4] → <see cref="Dense"/> (<c>float[,]</c>)</description></item>
+        /// <item><description>input <c>temperature</c> DT_FLOAT [] → <see cref="Temperature"/> (<c>float</c>)</description></item>
+        /// </list>
+        /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { QueryIds = …, Dense = …, Temperature = … };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class ServingDefaultInputs
         {

@@ -13,6 +13,14 @@ namespace Contoso.Vision.Models
                 public const string WarmupModelName = "detector";
 
                 /// <summary>Inputs of signature <c>serving_default</c> (predict) of model <c>detector</c>.</summary>
+                /// <remarks>
+                /// Signature <c>serving_default</c>, read from the model at build time:
+                /// <list type="bullet">
+                /// <item><description>input <c>image</c> DT_UINT8 [-1,2,2,3] → <see cref="Image"/> (<c>byte[,,,]</c>)</description></item>
+                /// <item><description>input <c>score_threshold</c> DT_FLOAT [] → <see cref="ScoreThreshold"/> (<c>float</c>)</description></item>
+                /// </list>
+                /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { Image = …, ScoreThreshold = … };</c>
+                /// </remarks>
                 [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
                 public sealed class ServingDefaultInputs
                 {

@@ -7,6 +7,13 @@ partial class GlobalModel
     public const string WarmupModelName = "a_global";
 
     /// <summary>Inputs of signature <c>serving_default</c> (predict) of model <c>a_global</c>.</summary>
+    /// <remarks>
+    /// Signature <c>serving_default</c>, read from the model at build time:
+    /// <list type="bullet">
+    /// <item><description>input <c>x</c> DT_DOUBLE [2] → <see cref="X"/> (<c>double[]</c>)</description></item>
+    /// </list>
+    /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { X = … };</c>
+    /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
     public sealed class ServingDefaultInputs
     {

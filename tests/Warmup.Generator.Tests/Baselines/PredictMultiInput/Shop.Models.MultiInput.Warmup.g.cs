@@ -9,6 +9,18 @@ namespace Shop.Models
         public const string WarmupModelName = "multi_input";
 
         /// <summary>Inputs of signature <c>serving_default</c> (predict) of model <c>multi_input</c>.</summary>
+        /// <remarks>
+        /// Signature <c>serving_default</c>, read from the model at build time:
+        /// <list type="bullet">
+        /// <item><description>input <c>image</c> DT_FLOAT [-1,2,2] → <see cref="Image"/> (<c>float[,,]</c>)</description></item>
+        /// <item><description>input <c>ids</c> DT_INT64 [-1,3] → <see cref="Ids"/> (<c>long[,]</c>)</description></item>
+        /// <item><description>input <c>mask</c> DT_BOOL [-1] → <see cref="Mask"/> (<c>bool[]</c>)</description></item>
+        /// <item><description>input <c>scale</c> DT_HALF [] → <see cref="Scale"/> (<c>System.Half</c>)</description></item>
+        /// <item><description>input <c>label</c> DT_STRING [-1] → <see cref="Label"/> (<c>string[]</c>)</description></item>
+        /// <item><description>input <c>level</c> DT_INT32 [-1] → <see cref="Level"/> (<c>int[]</c>)</description></item>
+        /// </list>
+        /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { Image = …, Ids = …, Mask = …, Scale = …, Label = …, Level = … };</c>
+        /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
         public sealed class ServingDefaultInputs
         {
