@@ -55,8 +55,20 @@ public sealed partial class CliHarness : IDisposable
         using var stdout = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
         var stderr = process.StandardError.ReadToEndAsync();
-        whileRunning?.Invoke(process);
-        Assert.True(process.WaitForExit(90_000), "the tool did not finish within 90 s");
+        try
+        {
+            whileRunning?.Invoke(process);
+            Assert.True(process.WaitForExit(90_000), "the tool did not finish within 90 s");
+        }
+        finally
+        {
+            // A failed assertion must not leave the tool running after the test.
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
         copy.Wait();
         return (process.ExitCode, stdout.ToArray(), stderr.Result);
     }

@@ -444,12 +444,15 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void Sigint_during_run_prints_one_line_and_exits_130()
     {
-        var model = HalfPlusTwo();
-        var warmup = _cli.WarmupFileOf("w", HalfPlusTwoRecord(1));
+        // A conv at 128×128 runs for milliseconds, so a million iterations last hours even on a fast idle machine (a
+        // half_plus_two replay of that count was over before the signal came).
+        var model = _cli.Model("conv.onnx", TestModels.ConvRelu(channels: 16));
+        var warmup = _cli.WarmupFileOf("w", Predict("conv", ("x", TensorProtoConverter.FromArray(new float[3 * 128 * 128], 1, 3, 128, 128))));
         var (code, _, err) = Tool(["run", "--model", model, "--requests", warmup, "--iterations", "1000000"], process =>
         {
-            // Long enough for the tool to have started and registered its handler, even on a loaded machine; the replay runs far longer.
+            // Long enough for the tool to have started and registered its handler, even on a loaded machine.
             Thread.Sleep(5000);
+            Assert.False(process.HasExited, "the replay ended before the signal: it must outlast the wait");
             Sh($"kill -INT {process.Id}");
         });
 

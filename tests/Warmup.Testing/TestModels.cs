@@ -39,6 +39,28 @@ public static class TestModels
         .Node("Relu", ["c2"], ["y"])
         .Output("y", OnnxElementType.Float, "batch", channels, "height", "width");
 
+    /// <summary>
+    /// <paramref name="layers"/> Conv+Relu layers of <paramref name="channels"/> channels over x float [batch, 3, height, width]:
+    /// a run of many short kernels, so ONNX Runtime's terminate flag (checked between kernels) stops it soon after it is set.
+    /// </summary>
+    public static OnnxModelBuilder DeepConv(int layers = 24, int channels = 8)
+    {
+        var builder = new OnnxModelBuilder("deep_conv").Input("x", OnnxElementType.Float, "batch", 3, "height", "width");
+        var previous = "x";
+        for (var layer = 0; layer < layers; layer++)
+        {
+            var inChannels = layer == 0 ? 3 : channels;
+            var output = layer == layers - 1 ? "y" : $"r{layer}";
+            builder
+                .Initializer($"W{layer}", Weights(channels * inChannels * 3 * 3, seed: 10 + layer), channels, inChannels, 3, 3)
+                .Node("Conv", [previous, $"W{layer}"], [$"c{layer}"], ("pads", new long[] { 1, 1, 1, 1 }), ("kernel_shape", new long[] { 3, 3 }))
+                .Node("Relu", [$"c{layer}"], [output]);
+            previous = output;
+        }
+
+        return builder.Output("y", OnnxElementType.Float, "batch", channels, "height", "width");
+    }
+
     /// <summary>y = Identity(x) for one element type, x of shape [n].</summary>
     public static OnnxModelBuilder Identity(OnnxElementType type) => new OnnxModelBuilder($"identity_{type}".ToLowerInvariant())
         .Input("x", type, "n")
