@@ -160,7 +160,8 @@ namespace Warmup.Generator
                 ExampleTypeName,
                 MultiInferenceTypeName,
                 samples.ToEquatableArray());
-            return new ModelResult(unit, diagnostics.ToEquatableArray());
+            DiagnosticInfo names = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNames, model.AttributeLocation, model.ModelName, GeneratedNames.Describe(unit));
+            return new ModelResult(unit, diagnostics.ToEquatableArray(), names);
         }
 
         /// <summary>Checks that span models: duplicate model names, samples outside models, broken signature files.</summary>

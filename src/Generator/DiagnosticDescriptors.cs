@@ -130,6 +130,12 @@ namespace Warmup.Generator
             "Model '{0}' already has a sample named '{1}'; give each sample a distinct Name",
             DiagnosticSeverity.Error);
 
+        public static readonly DiagnosticDescriptor GeneratedNames = Create(
+            "WARMUP0021",
+            "Generated names",
+            "Model '{0}' generates {1}",
+            DiagnosticSeverity.Info);
+
         public static readonly DiagnosticDescriptor InternalError = Create(
             "WARMUP0099",
             "Internal generator error",
@@ -141,7 +147,7 @@ namespace Warmup.Generator
             ModelClassNotPartial, SampleNotStatic, SampleInvalidReturnType, UnknownInput, MissingInput, DTypeMismatch,
             RankMismatch, FixedDimensionMismatch, InvalidBatchSize, BatchSizeContradictsFixedDimension, TooManyRecords,
             DuplicateModelName, SignatureFileMissing, SignatureFileUnreadable, SignatureFileInvalid, UnsupportedDType,
-            SampleOutsideModel, InvalidDeclaration, InvalidIterations, DuplicateSampleName, InternalError,
+            SampleOutsideModel, InvalidDeclaration, InvalidIterations, DuplicateSampleName, GeneratedNames, InternalError,
         };
 
         public static DiagnosticDescriptor? Find(string id)

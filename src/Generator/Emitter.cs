@@ -114,7 +114,7 @@ namespace Warmup.Generator
                 {
                     w.Line();
                     w.Line("/// <summary>Input <c>" + Xml(input.Name) + "</c> as raw bytes (binary-safe DT_STRING); set this or <see cref=\"" + input.PropertyName.TrimStart('@') + "\"/>.</summary>");
-                    w.Line("public " + (input.Rank == 0 ? "byte[]" : "byte[][]") + "? " + input.BytesPropertyName + " { get; init; }");
+                    w.Line("public " + BytesPropertyType(input) + "? " + input.BytesPropertyName + " { get; init; }");
                 }
             }
 
@@ -245,10 +245,10 @@ namespace Warmup.Generator
             w.Line("public const string SignatureName = " + Names.Literal(signature.Key) + ";");
             w.Line();
             w.Line("/// <summary>The examples to send (required); the batch is their count.</summary>");
-            w.Line("public global::System.Collections.Generic.IReadOnlyList<WarmupExample>? Examples { get; init; }");
+            w.Line("public " + ExamplesType(unit) + "? Examples { get; init; }");
             w.Line();
             w.Line("/// <summary>Optional context example (sends <c>example_list_with_context</c>).</summary>");
-            w.Line("public WarmupExample? Context { get; init; }");
+            w.Line("public " + unit.ExampleTypeName + "? Context { get; init; }");
             w.Line();
             w.Line("/// <summary>Builds the " + request + ".</summary>");
             w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
@@ -345,7 +345,7 @@ namespace Warmup.Generator
             w.Line("public global::System.Collections.Generic.IReadOnlyList<string>? Signatures { get; init; }");
             w.Line();
             w.Line("/// <summary>The examples to send (required).</summary>");
-            w.Line("public global::System.Collections.Generic.IReadOnlyList<" + unit.ExampleTypeName + ">? Examples { get; init; }");
+            w.Line("public " + ExamplesType(unit) + "? Examples { get; init; }");
             w.Line();
             w.Line("/// <summary>Optional context example.</summary>");
             w.Line("public " + unit.ExampleTypeName + "? Context { get; init; }");
@@ -608,7 +608,13 @@ namespace Warmup.Generated
 }
 ";
 
-        private static string PropertyType(InputModel input)
+        /// <summary>The type of the <c>Examples</c> property of classify, regress and multi-inference inputs types.</summary>
+        internal static string ExamplesType(ModelUnit unit) => "global::System.Collections.Generic.IReadOnlyList<" + unit.ExampleTypeName + ">";
+
+        /// <summary>The type of the raw-bytes property of a DT_STRING input.</summary>
+        internal static string BytesPropertyType(InputModel input) => input.Rank == 0 ? "byte[]" : "byte[][]";
+
+        internal static string PropertyType(InputModel input)
         {
             if (input.Rank == 0)
             {
@@ -623,7 +629,7 @@ namespace Warmup.Generated
             return input.ElementType + "[" + new string(',', input.Rank - 1) + "]";
         }
 
-        private static string FeatureType(string kind) => kind switch
+        internal static string FeatureType(string kind) => kind switch
         {
             "Int64" => "long[]",
             "Bytes" => "byte[][]",

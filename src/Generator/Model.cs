@@ -111,6 +111,18 @@ namespace Warmup.Generator
                 span.EndLinePosition.Character);
         }
 
+        /// <summary>A node's location with its lines, to report without the syntax tree (an output that does not read the Compilation).</summary>
+        public static LocationInfo? WithLines(SyntaxNode? node)
+        {
+            if (node is null)
+            {
+                return null;
+            }
+
+            FileLinePositionSpan span = node.GetLocation().GetLineSpan();
+            return new LocationInfo(node.SyntaxTree.FilePath, node.Span.Start, node.Span.Length, span.StartLinePosition.Line, span.StartLinePosition.Character, span.EndLinePosition.Line, span.EndLinePosition.Character);
+        }
+
         public static LocationInfo? From(SyntaxNode? node)
             => node is null ? null : new LocationInfo(node.SyntaxTree.FilePath, node.Span.Start, node.Span.Length, 0, 0, 0, 0);
 
@@ -180,7 +192,8 @@ namespace Warmup.Generator
         EquatableArray<DeclaredFeature> DeclaredFeatures,
         EquatableArray<SampleDeclaration> Samples,
         LocationInfo? Location,
-        EquatableArray<DiagnosticInfo> Diagnostics);
+        EquatableArray<DiagnosticInfo> Diagnostics,
+        LocationInfo? AttributeLocation = null);
 
     /// <summary>What the assembly-wide checks need of a model (so that editing a sample does not re-run them).</summary>
     internal sealed record ModelIdentity(string ModelName, string FullName, LocationInfo? Location);
@@ -264,7 +277,9 @@ namespace Warmup.Generator
         EquatableArray<SampleModel> Samples);
 
     /// <summary>The result of binding one model: what to generate (null when nothing can be) and what to report.</summary>
-    internal sealed record ModelResult(ModelUnit? Unit, EquatableArray<DiagnosticInfo> Diagnostics);
+    /// <remarks><paramref name="GeneratedNames"/> is WARMUP0021 (Info), reported apart from <paramref name="Diagnostics"/>: its
+    /// output does not read the Compilation, so an edit that changes nothing else leaves it cached.</remarks>
+    internal sealed record ModelResult(ModelUnit? Unit, EquatableArray<DiagnosticInfo> Diagnostics, DiagnosticInfo? GeneratedNames = null);
 
     /// <summary>One model's lines in the assembly's sample manifest: only what the manifest prints, so that editing a
     /// sample's batch sizes or iterations regenerates that model's file but not the manifest.</summary>

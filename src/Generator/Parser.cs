@@ -141,7 +141,8 @@ namespace Warmup.Generator
                 features.ToEquatableArray(),
                 SampleScanner.ReadModelSamples(type, context.SemanticModel, cancellationToken),
                 location,
-                diagnostics.ToEquatableArray());
+                diagnostics.ToEquatableArray(),
+                LocationInfo.WithLines(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken)));
         }
 
         /// <summary>What a sample member's syntax alone says (a pure function of the node).</summary>

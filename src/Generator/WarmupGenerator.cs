@@ -53,6 +53,9 @@ namespace Warmup.Generator
             /// <summary>Whether any model generates code (shared helpers).</summary>
             public const string HasModels = nameof(HasModels);
 
+            /// <summary>Per model, WARMUP0021: the names it generates.</summary>
+            public const string GeneratedNames = nameof(GeneratedNames);
+
             /// <summary>Per-model diagnostics.</summary>
             public const string ModelDiagnostics = nameof(ModelDiagnostics);
 
@@ -139,6 +142,14 @@ namespace Warmup.Generator
                 }
             });
 
+            // WARMUP0021 (Info) per model, apart from the diagnostics below: its location carries its lines, so reporting it
+            // needs no Compilation and an unchanged model's info stays cached (the IDE and build log still show it).
+            IncrementalValuesProvider<DiagnosticInfo> generatedNames = results
+                .Where(static result => result.GeneratedNames is not null)
+                .Select(static (result, _) => result.GeneratedNames!)
+                .WithTrackingName(Steps.GeneratedNames);
+            context.RegisterSourceOutput(generatedNames, static (spc, info) => ReportWithoutTree(spc, info));
+
             // Diagnostics pipeline (like LoggerMessage's): equatable DiagnosticInfo until the very end, where the
             // locations are rebuilt against the syntax trees so that #pragma warning disable applies to them.
             IncrementalValueProvider<ImmutableArray<EquatableArray<DiagnosticInfo>>> modelDiagnostics = results
@@ -210,6 +221,13 @@ namespace Warmup.Generator
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, "reporting diagnostics", exception.Message));
             }
+        }
+
+        private static void ReportWithoutTree(SourceProductionContext context, DiagnosticInfo info)
+        {
+            DiagnosticDescriptor descriptor = DiagnosticDescriptors.Find(info.Id) ?? DiagnosticDescriptors.InternalError;
+            Location location = info.Location is { } where ? Location.Create(where.FilePath, where.Span, where.LineSpan) : Location.None;
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, info.Arguments.Cast<object>().ToArray()));
         }
 
         /// <summary>Runs each stage so that an unexpected exception becomes WARMUP0099 instead of failing the build (CS8785).</summary>

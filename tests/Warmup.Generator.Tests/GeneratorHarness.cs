@@ -49,6 +49,13 @@ internal static class GeneratorHarness
         return new Result(driver, output, generatorDiagnostics);
     }
 
+    /// <summary>WARMUP0021, the Info diagnostic naming what each bound model generates: tests that compare a scenario's
+    /// diagnostics leave it out (<see cref="WithoutGeneratedNames"/>); GeneratedNamesTests asserts its text.</summary>
+    public const string GeneratedNamesId = "WARMUP0021";
+
+    public static ImmutableArray<Diagnostic> WithoutGeneratedNames(IEnumerable<Diagnostic> diagnostics)
+        => diagnostics.Where(d => d.Id != GeneratedNamesId).ToImmutableArray();
+
     public static AdditionalText Signature(string path, string text) => new InMemoryText(path, text);
 
     /// <summary>This project's source folder, recorded at build time (CI builds path-map [CallerFilePath]).</summary>
@@ -57,8 +64,12 @@ internal static class GeneratorHarness
         .Cast<System.Reflection.AssemblyMetadataAttribute>()
         .Single(a => a.Key == "WarmupTestsSourceDirectory").Value!;
 
-    internal sealed record Result(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics)
+    internal sealed record Result(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> AllGeneratorDiagnostics)
     {
+        /// <summary>The generator's diagnostics without WARMUP0021 (see <see cref="GeneratedNamesId"/>).</summary>
+        public ImmutableArray<Diagnostic> GeneratorDiagnostics => WithoutGeneratedNames(AllGeneratorDiagnostics);
+
+
         public GeneratorRunResult RunResult => Driver.GetRunResult().Results.Single();
 
         /// <summary>Generator diagnostics as the compiler reports them: the driver marks #pragma-disabled ones IsSuppressed.</summary>

@@ -229,7 +229,7 @@ public class IncrementalityTests
     {
         CSharpCompilation compilation = GeneratorHarness.Compile([ModelA, ModelB, Unrelated, .. more]);
         GeneratorDriver driver = GeneratorHarness.CreateDriver(HalfPlusTwoFile, MultiInputFile).RunGenerators(compilation);
-        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Empty(GeneratorHarness.WithoutGeneratedNames(driver.GetRunResult().Diagnostics));
         return (driver, compilation);
     }
 
