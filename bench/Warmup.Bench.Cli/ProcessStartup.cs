@@ -8,7 +8,7 @@ using Warmup.Testing;
 
 /// <summary>
 /// Whole-process start-up of the <c>warmup</c> tool (<c>-- --process</c>): the tool and a <c>dotnet new console</c> hello world
-/// are published the same three ways — framework-dependent JIT (what <c>dotnet tool install</c> gives today), ReadyToRun
+/// are published the same three ways — framework-dependent JIT (the tool's <c>any</c> fallback package), ReadyToRun
 /// (RID-specific, framework-dependent) and Native AOT — and timed as processes in the same run: the hello world is the
 /// baseline of each way. Then <c>validate</c> of a 1000-record, 256 MiB file in MB/s, <c>run</c> on ONNX Runtime (must keep
 /// working), and the install size.
@@ -47,8 +47,9 @@ internal static class ProcessStartup
             string[] aot = ["-p:PublishAot=true", .. OnPath("clang") ? Array.Empty<string>() : ["-p:CppCompilerAndLinker=gcc"]];
             var modes = new (string Name, string[] Publish)[]
             {
-                ("JIT (framework-dependent)", []),
-                ("ReadyToRun", ["-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true"]),
+                // src/Cli sets PublishAot (it ships as a Native AOT tool): the other two ways turn it off.
+                ("JIT (framework-dependent)", ["-p:PublishAot=false"]),
+                ("ReadyToRun", ["-r", rid, "--self-contained", "false", "-p:PublishReadyToRun=true", "-p:PublishAot=false"]),
                 ("Native AOT", ["-r", rid, .. aot]),
             };
 
@@ -69,7 +70,7 @@ internal static class ProcessStartup
                 }
 
                 // JIT: the portable app run by the dotnet host, as a global tool runs; the others: the native executable.
-                string[] Command(string folder, string app) => publish.Length == 0 ? ["dotnet", Path.Combine(folder, app + ".dll")] : [Path.Combine(folder, app)];
+                string[] Command(string folder, string app) => !publish.Contains("-r") ? ["dotnet", Path.Combine(folder, app + ".dll")] : [Path.Combine(folder, app)];
                 var helloMs = Median(repeat, Command(helloOut, "hello"));
                 var versionMs = Median(repeat, [.. Command(cliOut, "warmup"), "--version"]);
                 var validateMs = Median(repeat, [.. Command(cliOut, "warmup"), "validate", small]);

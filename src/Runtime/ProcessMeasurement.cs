@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -426,16 +427,30 @@ public static class ProcessMeasurement
 
     /// <summary>
     /// A command line that starts <paramref name="application"/> again with <paramref name="arguments"/>: its apphost when
-    /// this process is it, otherwise the <c>dotnet</c> host running its .dll (as under a test host or <c>dotnet app.dll</c>).
+    /// this process is it, the executable itself under Native AOT or single-file (no .dll), otherwise the <c>dotnet</c> host
+    /// running its .dll (as under a test host or <c>dotnet app.dll</c>).
     /// </summary>
     /// <param name="application">The application's main assembly (e.g. <c>typeof(Program).Assembly</c>).</param>
     /// <param name="arguments">The child's arguments.</param>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000:Avoid accessing Assembly file path when publishing as a single file",
+        Justification = "An empty Location (Native AOT, single-file) is handled: the process's executable is the application.")]
     public static ProcessStartInfo StartInfoFor(Assembly application, IEnumerable<string> arguments)
     {
         ArgumentNullException.ThrowIfNull(application);
         ArgumentNullException.ThrowIfNull(arguments);
         var dll = application.Location;
         var process = Environment.ProcessPath;
+        if (dll.Length == 0 && process is not null)
+        {
+            var native = new ProcessStartInfo(process);
+            foreach (var argument in arguments)
+            {
+                native.ArgumentList.Add(argument);
+            }
+
+            return native;
+        }
+
         // Names like "Warmup.Bench.Runtime" have dots, so compare whole file names rather than strip "extensions".
         var processFile = Path.GetFileName(process);
         var executable = OperatingSystem.IsWindows() ? ".exe" : "";

@@ -25,14 +25,13 @@ public sealed class PackageMetadataTests
     [Fact]
     public async Task Packed_packages_carry_a_readme_repository_metadata_and_symbols_that_match_their_dlls()
     {
-        var product = await ProductPackages.GetAsync();
-        // The tool is packed here only (it carries ONNX Runtime, so the other end-to-end tests do without it).
-        var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(product.Root, "artifacts") };
-        var pack = await DotNet.RunAsync(RepoPaths.Root, environment, "pack", Path.Combine(RepoPaths.Root, "src/Cli/Warmup.Cli.csproj"),
-            "-c", "Release", "-o", product.Feed, $"-p:Version={product.Version}");
-        Assert.True(pack.ExitCode == 0, pack.Output);
+        // The tool is packed by these tests only (it carries ONNX Runtime, so the other end-to-end tests do without it).
+        var product = await CliToolPackage.GetAsync();
 
-        foreach (var id in new[] { "Warmup", "Warmup.Format", "Warmup.Runtime", "Warmup.Cli", "Warmup.Templates" })
+        // Warmup.Cli is the pointer package, Warmup.Cli.<rid> the native tool (no managed dlls, no symbols package),
+        // Warmup.Cli.any the framework-dependent one that carries the dlls and their symbols.
+        var nativeTool = "Warmup.Cli." + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        foreach (var id in new[] { "Warmup", "Warmup.Format", "Warmup.Runtime", "Warmup.Cli", nativeTool, "Warmup.Cli.any", "Warmup.Templates" })
         {
             using var package = ZipFile.OpenRead(Path.Combine(product.Feed, $"{id}.{product.Version}.nupkg"));
             var nuspec = Nuspec(package, id);
@@ -51,9 +50,10 @@ public sealed class PackageMetadataTests
             var dlls = package.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal)
                 && Path.GetFileName(e.FullName) is var name && (name.StartsWith("Warmup.", StringComparison.Ordinal) || name == "warmup.dll")).ToList();
             var snupkg = Path.Combine(product.Feed, $"{id}.{product.Version}.snupkg");
-            if (id is "Warmup.Templates")
+            if (id == "Warmup.Templates" || id == "Warmup.Cli" || id == nativeTool)
             {
                 Assert.Empty(dlls);
+                Assert.False(File.Exists(snupkg), $"{snupkg}: a package without dlls has no symbols package");
                 continue;
             }
 

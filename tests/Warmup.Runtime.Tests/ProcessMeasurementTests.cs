@@ -166,6 +166,20 @@ public sealed class ProcessMeasurementTests : IDisposable
         Assert.Equal([assembly.Location, "--measure-child", "warm"], start.ArgumentList);
     }
 
+    [Fact]
+    public void StartInfoFor_an_assembly_without_a_file_starts_this_process_executable_as_native_aot_does()
+    {
+        // Under Native AOT (and single-file) Assembly.Location is empty: the executable itself is the application. An
+        // assembly loaded from bytes has the same empty Location.
+        var inMemory = System.Reflection.Assembly.Load(File.ReadAllBytes(typeof(ProcessMeasurementTests).Assembly.Location));
+        Assert.Equal("", inMemory.Location);
+
+        var start = ProcessMeasurement.StartInfoFor(inMemory, ["measure-child", "--condition", "cold"]);
+
+        Assert.Equal(Environment.ProcessPath, start.FileName);
+        Assert.Equal(["measure-child", "--condition", "cold"], start.ArgumentList);
+    }
+
     private static ChildShapeResult Shape(double firstMs, double steadyMs, int records) =>
         new() { Signature = "serving_default", Shape = "x:DT_FLOAT[1,1]", Records = records, FirstMs = firstMs, SteadyP50Ms = steadyMs };
 
