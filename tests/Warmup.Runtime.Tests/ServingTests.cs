@@ -421,8 +421,25 @@ public sealed class ServingTests : IDisposable
             File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         }
 
-        var isRoot = Environment.UserName == "root";
-        foreach (var output in new[] { Path.Combine(blocker, "requests"), Path.Combine(readOnly, "requests") })
+        // Root ignores the mode; an immutable directory (chattr +i, ext4 and most Linux file systems) refuses root too.
+        var readOnlyHolds = Environment.UserName != "root" || Chattr("+i", readOnly);
+        try
+        {
+            await RecordInto(Path.Combine(blocker, "requests"));
+            if (readOnlyHolds)
+            {
+                await RecordInto(Path.Combine(readOnly, "requests"));
+            }
+        }
+        finally
+        {
+            if (Environment.UserName == "root")
+            {
+                Chattr("-i", readOnly);
+            }
+        }
+
+        async Task RecordInto(string output)
         {
             var logger = new CapturingLogger();
             using var host = await StartHost(name, path, Recording(output, r =>
@@ -438,17 +455,30 @@ public sealed class ServingTests : IDisposable
 
             await model.FlushRecordingAsync();
             await host.StopAsync(); // does not throw either
-            if (output.StartsWith(readOnly, StringComparison.Ordinal) && isRoot)
-            {
-                continue; // root writes into a read-only directory; the regular-file parent covered the failure
-            }
-
             var status = model.RecordingStatus!;
             Assert.True(status.WriteFailures >= 1);
             Assert.NotNull(status.LastError);
             Assert.Equal(4, status.Records);
             Assert.Single(logger.Entries, e => e.Id.Id == 143 && e.Level == LogLevel.Warning);
             Assert.False(File.Exists(output));
+        }
+    }
+
+    private static bool Chattr(string flag, string path)
+    {
+        try
+        {
+            using var chattr = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [flag, path])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            })!;
+            chattr.WaitForExit(10_000);
+            return chattr.HasExited && chattr.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no chattr on this machine
         }
     }
 

@@ -71,6 +71,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
     private int _written;
     private int _writeFailures;
     private string? _lastError;
+    private string? _lastProblem;
     private int _stopped;
     private volatile Task? _gate;
 
@@ -321,14 +322,18 @@ internal sealed class WarmupRecorder : IAsyncDisposable
                 RecordingFile.Write(_path, records);
                 Volatile.Write(ref _written, records.Length);
                 Volatile.Write(ref _lastError, null);
+                Volatile.Write(ref _lastProblem, null);
                 var dropped = Interlocked.Read(ref _droppedQueueFull) + Interlocked.Read(ref _droppedOther);
                 Log.RecordingFlushed(_logger, _model, records.Length, bytes, _path, dropped);
             }
             catch (Exception ex) when (ex is WarmupFormatException or IOException or UnauthorizedAccessException)
             {
                 Interlocked.Increment(ref _writeFailures);
-                // Logged once per distinct problem, so a full disk does not flood the log every interval.
-                if (!string.Equals(Interlocked.Exchange(ref _lastError, ex.Message), ex.Message, StringComparison.Ordinal))
+                Volatile.Write(ref _lastError, ex.Message);
+                // Logged once per distinct problem, so a full disk does not flood the log every interval. The kind of
+                // failure, not its message: a message names the temp file, which is new at every attempt.
+                var problem = $"{ex.GetType().FullName}:{ex.HResult}";
+                if (!string.Equals(Interlocked.Exchange(ref _lastProblem, problem), problem, StringComparison.Ordinal))
                 {
                     Log.RecordingWriteFailed(_logger, _model, _path, ex.Message, ex);
                 }
