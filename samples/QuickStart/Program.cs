@@ -30,6 +30,13 @@ Step("Packing Warmup, Warmup.Format, Warmup.Runtime, Warmup.AspNetCore and Warmu
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    // And the samples' restore caches: a restore that finds its cache up to date keeps the imports of the package it
+    // restored before (e.g. Warmup's former buildTransitive/ targets), even though the same version now has other files.
+    foreach (var cache in Directory.EnumerateFiles(Path.Combine(root, "samples"), "project.nuget.cache", SearchOption.AllDirectories))
+    {
+        File.Delete(cache);
+    }
 });
 
 Step("Building and packing the model project samples/TextEmbeddings/Model (writes the warmup file)", () =>
