@@ -29,10 +29,13 @@ public sealed class WarmupHealthCheck : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var models = _modelName is null ? _models.ToArray() : [_models[_modelName]];
+        // Each model's state is read once, before its report: a model that turns ready during the check must not be
+        // answered Healthy with data that still says Warming (the report is set before the state becomes Ready).
+        var states = models.ToDictionary(m => m, m => m.State);
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var model in models)
         {
-            data[model.Name] = model.State.ToString();
+            data[model.Name] = states[model].ToString();
             if (model.Report is { } report)
             {
                 data[model.Name + RecordsKey] = report.Summary.Records;
@@ -52,12 +55,12 @@ public sealed class WarmupHealthCheck : IHealthCheck
             }
         }
 
-        if (models.FirstOrDefault(m => m.State == WarmedModelState.Failed) is { } failed)
+        if (models.FirstOrDefault(m => states[m] == WarmedModelState.Failed) is { } failed)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy($"Model {failed.Name} failed to load or warm up: {failed.Failure?.Message}", failed.Failure, data));
         }
 
-        var notReady = models.Where(m => !m.IsReady).Select(m => $"{m.Name} ({m.State})").ToArray();
+        var notReady = models.Where(m => states[m] != WarmedModelState.Ready).Select(m => $"{m.Name} ({states[m]})").ToArray();
         if (notReady.Length > 0)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy($"{WarmingUpPrefix}{string.Join(", ", notReady)}.", data: data));
