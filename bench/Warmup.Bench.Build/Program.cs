@@ -94,7 +94,7 @@ try
         writeTimes.Add(double.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
     }
 
-    double baseMs = Median(baselineTimes), warmMs = Median(warmupTimes), emitMs = Median(emitTimes), samplesMs = Median(sampleTimes), writeMs = Median(writeTimes);
+    double baseMs = Statistics.Median(baselineTimes), warmMs = Statistics.Median(warmupTimes), emitMs = Statistics.Median(emitTimes), samplesMs = Statistics.Median(sampleTimes), writeMs = Statistics.Median(writeTimes);
     double baseMin = baselineTimes.Min(), warmMin = warmupTimes.Min();
     var noOpMet = warmMs / baseMs <= 1.05 || warmMs - baseMs <= 150;
     var report = string.Join('\n',
@@ -190,10 +190,4 @@ static double Time(Action action)
     var watch = Stopwatch.StartNew();
     action();
     return watch.Elapsed.TotalMilliseconds;
-}
-
-static double Median(List<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }

@@ -62,11 +62,11 @@ foreach (var host in hosts)
             runs.Add(await RunHost(host, mode, null, steadyRuns));
         }
 
-        var ready = Median(runs.Select(r => r.ReadyMs));
+        var ready = Statistics.Median(runs.Select(r => r.ReadyMs));
         noneReady ??= ready;
         var ratios = runs.Select(r => r.FirstMs / r.SteadyP50Ms).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {host.Name} | {mode} | {ready:F0} ms | {ready / noneReady:F2}× | {Median(runs.Select(r => r.FirstMs)):F2} ms | {Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
+            $"| {host.Name} | {mode} | {ready:F0} ms | {ready / noneReady:F2}× | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
     }
 }
 
@@ -106,7 +106,7 @@ if (!args.Contains("--no-settings") && hosts.Any(h => h.Name == "webhost"))
 
             var ratios = runs.Select(r => r.FirstMs / r.SteadyP50Ms).ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {mode} | {Median(runs.Select(r => r.ReadyMs)):F0} ms | {Median(runs.Select(r => r.FirstMs)):F2} ms | {Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
+                $"| {name} | {mode} | {Statistics.Median(runs.Select(r => r.ReadyMs)):F0} ms | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
         }
     }
 
@@ -123,7 +123,7 @@ return 0;
 static async Task<Run> RunHost(HostSpec host, string mode, Dictionary<string, string>? environment, int steadyRuns)
 {
     var folder = host.Output ?? Path.Combine(RepoPaths.Root, host.Project, "bin", "Release", "net10.0");
-    var port = FreePort();
+    var port = Loopback.FreePort();
     var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
     foreach (var arg in new[] { Path.Combine(folder, host.Dll), "--urls", $"http://127.0.0.1:{port}", "--warmup", mode })
     {
@@ -190,7 +190,7 @@ static async Task<Run> RunHost(HostSpec host, string mode, Dictionary<string, st
             }
         }
 
-        return new Run(readyMs, times[0], Median(times.Skip(1)));
+        return new Run(readyMs, times[0], Statistics.Median(times.Skip(1)));
     }
     finally
     {
@@ -218,19 +218,6 @@ static byte[] CameraJpeg()
     using var stream = new MemoryStream();
     image.SaveAsJpeg(stream);
     return stream.ToArray();
-}
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

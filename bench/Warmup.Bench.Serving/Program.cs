@@ -179,7 +179,7 @@ static (double Baseline, double Variant) Compare(Action baseline, Action variant
         b[r] = Time(variant, perRound);
     }
 
-    return (Median(a), Median(b));
+    return (Statistics.Median(a), Statistics.Median(b));
 }
 
 static double Time(Action action, int count)
@@ -191,12 +191,6 @@ static double Time(Action action, int count)
     }
 
     return Stopwatch.GetElapsedTime(started).TotalMicroseconds / count;
-}
-
-static double Median(double[] values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted[sorted.Length / 2];
 }
 
 static Warmup.Format.Protos.Serving.PredictionLog Predict((string Name, long[] Shape)[] inputs)

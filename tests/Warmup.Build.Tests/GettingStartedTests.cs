@@ -133,7 +133,7 @@ public sealed partial class GettingStartedTests
 
     private static async Task RunHost(string hostOutput, Dictionary<string, string?> environment)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var env = new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
         using var process = DotnetCli.Start(hostOutput, env, "MyHost.dll");
         var log = new StringBuilder();
@@ -223,13 +223,6 @@ public sealed partial class GettingStartedTests
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(file, target);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Snapshot(StringBuilder log)

@@ -78,7 +78,7 @@ public sealed class QuickStartTests(QuickStartFixture quickStart)
         Assert.True(File.Exists(Path.Combine(host, "models", "half_plus_two", "1", "assets.extra", "tf_serving_warmup_requests")),
             "the model package's buildTransitive props must copy the model and its warmup file into the host's output");
 
-        var port = FreePort();
+        var port = Loopback.FreePort();
         using var process = DotnetCli.Start(host, null, Path.Combine(host, "WebHost.dll"), "--urls", $"http://127.0.0.1:{port}");
         var log = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
@@ -137,10 +137,4 @@ public sealed class QuickStartTests(QuickStartFixture quickStart)
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

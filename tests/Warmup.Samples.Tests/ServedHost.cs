@@ -45,7 +45,7 @@ public sealed class ServedHost : IAsyncDisposable
         var build = await DotnetCli.RunAsync(root, null, TimeSpan.FromMinutes(10), "build", project, "-nologo");
         Assert.True(build.ExitCode == 0, build.Output);
         var output = Path.Combine(root, project, "bin", "Debug", "net10.0");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var process = DotnetCli.Start(output, null, [Path.Combine(output, dll), "--urls", $"http://127.0.0.1:{port}", .. args]);
         return new ServedHost(process, port);
     }
@@ -97,10 +97,4 @@ public sealed class ServedHost : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
