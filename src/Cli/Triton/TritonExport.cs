@@ -37,7 +37,7 @@ internal static class TritonExport
         var configPath = Path.Combine(modelDirectory, TritonWarmup.ConfigFileName);
         // Read like the import reads it: a regular file only (never a FIFO or device), bounded, strict UTF-8.
         var configText = File.Exists(configPath)
-            ? ReadConfig(configPath)
+            ? TritonWarmup.ReadConfigText(configPath)
             : null;
         TextMessage? config = null;
         if (configText is not null)
@@ -299,18 +299,6 @@ internal static class TritonExport
         }
 
         return text.Append('"').ToString();
-    }
-
-    private static string ReadConfig(string configPath)
-    {
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(SafeFile.ReadAllBytes(configPath, "the Triton config.pbtxt", TritonWarmup.MaxConfigBytes));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw CliException.Invalid($"{configPath}: is not valid UTF-8. Fix {TritonWarmup.ConfigFileName} before merging a model_warmup section into it.");
-        }
     }
 
     // A warmup/ that is a link out of the model directory would have the export write (and remove) files elsewhere.

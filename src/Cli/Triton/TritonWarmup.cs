@@ -52,20 +52,17 @@ internal static class TritonWarmup
     }
 
     /// <summary>Largest config.pbtxt read: far beyond any real config, and bounds the parse.</summary>
-    internal const long MaxConfigBytes = 16L << 20;
+    private const long MaxConfigBytes = 16L << 20;
 
     /// <summary>
-    /// The records of the config's <c>model_warmup</c> samples. Bounds are checked before anything is expanded: the total
-    /// record count (<paramref name="maxRecords"/>), each record's expanded size (<see cref="TensorLimits.MaxRecordBytes"/>),
-    /// and every <c>input_data_file</c> must be a regular file whose real path lies inside the model's real <c>warmup/</c>.
+    /// A config.pbtxt's text: a regular file only (never a FIFO or device), at most 16 MiB, strict UTF-8.
+    /// Shared by the import and the export (which merges into the file).
     /// </summary>
-    public static List<PredictionLog> ToLogs(string configPath, string? modelName, int seed, int maxRecords = TfServing.MaxRecords, TensorLimits? limits = null)
+    internal static string ReadConfigText(string configPath)
     {
-        limits ??= TensorLimits.Default;
-        string text;
         try
         {
-            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(SafeFile.ReadAllBytes(configPath, "the Triton config.pbtxt", MaxConfigBytes));
+            return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(SafeFile.ReadAllBytes(configPath, "the Triton config.pbtxt", MaxConfigBytes));
         }
         catch (System.Text.DecoderFallbackException)
         {
@@ -75,7 +72,17 @@ internal static class TritonWarmup
         {
             throw new CliException(ExitCodes.Usage, ex.Message, ex);
         }
+    }
 
+    /// <summary>
+    /// The records of the config's <c>model_warmup</c> samples. Bounds are checked before anything is expanded: the total
+    /// record count (<paramref name="maxRecords"/>), each record's expanded size (<see cref="TensorLimits.MaxRecordBytes"/>),
+    /// and every <c>input_data_file</c> must be a regular file whose real path lies inside the model's real <c>warmup/</c>.
+    /// </summary>
+    public static List<PredictionLog> ToLogs(string configPath, string? modelName, int seed, int maxRecords = TfServing.MaxRecords, TensorLimits? limits = null)
+    {
+        limits ??= TensorLimits.Default;
+        var text = ReadConfigText(configPath);
         TextMessage config;
         try
         {
