@@ -3,7 +3,10 @@
 // condition: --warmup none (the file is read, nothing runs), model (the file is replayed on the session), path (also
 // each record through the app's inference code and HTTP requests through its own endpoints, before readiness). Each
 // time the client polls /health/ready, sends the first request, then 30 more; per process it computes first / steady
-// p50 (the median of the 30) and time to ready; the tables give medians over processes, and min–max.
+// p50 (the median of the 30) and time to ready; the tables give medians over processes, and min–max. Then, in the same
+// warm process, it pauses (300 ms), polls readiness and times one request, 5 times: "after idle" is what any request
+// that follows a quiet spell costs in a warm process (sleeping threads woken, caches refilled), the floor under the
+// first request after readiness, which also follows a quiet spell (the warmup pass settling, the readiness poll).
 // A second table starts WebHost under runtime settings (TieredPGO, TieredCompilation, ReadyToRun).
 //
 // Run: dotnet run -c Release --project bench/Warmup.Bench.Http [-- --processes 5] [--hosts webhost,vision,embeddings] [--no-settings]
@@ -46,8 +49,8 @@ foreach (var host in hosts)
 
 Console.WriteLine($"# HTTP cold start, {processes} fresh processes per condition, {steadyRuns} requests after the first; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine();
-Console.WriteLine("| host | warmup | time to ready | ready / none | first request | steady p50 | first / steady (min–max) | load |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---|");
+Console.WriteLine("| host | warmup | time to ready | ready / none | first request | steady p50 | first / steady (min–max) | after idle p50 | first / after idle | load |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
 foreach (var host in hosts)
 {
     // One discarded start: the bench's own client code (HTTP, this host's request) is compiled before anything is timed.
@@ -65,8 +68,9 @@ foreach (var host in hosts)
         var ready = Statistics.Median(runs.Select(r => r.ReadyMs));
         noneReady ??= ready;
         var ratios = runs.Select(r => r.FirstMs / r.SteadyP50Ms).ToArray();
+        var idleRatios = runs.Select(r => r.FirstMs / r.AfterIdleP50Ms).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {host.Name} | {mode} | {ready:F0} ms | {ready / noneReady:F2}× | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
+            $"| {host.Name} | {mode} | {ready:F0} ms | {ready / noneReady:F2}× | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {Statistics.Median(runs.Select(r => r.AfterIdleP50Ms)):F2} ms | {Statistics.Median(idleRatios):F2}× | {load} |"));
     }
 }
 
@@ -91,8 +95,8 @@ if (!args.Contains("--no-settings") && hosts.Any(h => h.Name == "webhost"))
     Console.WriteLine();
     Console.WriteLine($"## WebHost under runtime settings ({processes} fresh processes each)");
     Console.WriteLine();
-    Console.WriteLine("| setting | warmup | time to ready | first request | steady p50 | first / steady (min–max) | load |");
-    Console.WriteLine("|---|---|---:|---:|---:|---:|---|");
+    Console.WriteLine("| setting | warmup | time to ready | first request | steady p50 | first / steady (min–max) | first / after idle | load |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---|");
     foreach (var (name, folder, environment) in settings)
     {
         foreach (var mode in new[] { "model", "path" })
@@ -106,7 +110,7 @@ if (!args.Contains("--no-settings") && hosts.Any(h => h.Name == "webhost"))
 
             var ratios = runs.Select(r => r.FirstMs / r.SteadyP50Ms).ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {mode} | {Statistics.Median(runs.Select(r => r.ReadyMs)):F0} ms | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {load} |"));
+                $"| {name} | {mode} | {Statistics.Median(runs.Select(r => r.ReadyMs)):F0} ms | {Statistics.Median(runs.Select(r => r.FirstMs)):F2} ms | {Statistics.Median(runs.Select(r => r.SteadyP50Ms)):F2} ms | **{Statistics.Median(ratios):F2}×** ({ratios.Min():F2}–{ratios.Max():F2}) | {Statistics.Median(runs.Select(r => r.FirstMs / r.AfterIdleP50Ms)):F2}× | {load} |"));
         }
     }
 
@@ -178,19 +182,39 @@ static async Task<Run> RunHost(HostSpec host, string mode, Dictionary<string, st
         var times = new double[steadyRuns + 1];
         for (var i = 0; i < times.Length; i++)
         {
+            times[i] = await TimedRequest();
+        }
+
+        // The same request after a quiet spell, as the first one came after the warmup pass settled: pause, poll
+        // readiness (as the client did before its first request), then time one request.
+        var afterIdle = new double[5];
+        for (var i = 0; i < afterIdle.Length; i++)
+        {
+            await Task.Delay(300);
+            using (await client.GetAsync(new Uri("/health/ready", UriKind.Relative)))
+            {
+            }
+
+            afterIdle[i] = await TimedRequest();
+        }
+
+        return new Run(readyMs, times[0], Statistics.Median(times.Skip(1)), Statistics.Median(afterIdle));
+
+        async Task<double> TimedRequest()
+        {
             using var content = new ByteArrayContent(host.Body);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(host.ContentType);
             var sent = Stopwatch.GetTimestamp();
             using var response = await client.PostAsync(new Uri(host.Path, UriKind.Relative), content);
             var body = await response.Content.ReadAsByteArrayAsync();
-            times[i] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            var elapsed = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
             if (!response.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException($"{host.Name}: {host.Path} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
             }
-        }
 
-        return new Run(readyMs, times[0], Statistics.Median(times.Skip(1)));
+            return elapsed;
+        }
     }
     finally
     {
@@ -250,4 +274,4 @@ internal sealed record HostSpec(string Name, string Project, string Dll, string 
     public string? Output { get; init; }
 }
 
-internal sealed record Run(double ReadyMs, double FirstMs, double SteadyP50Ms);
+internal sealed record Run(double ReadyMs, double FirstMs, double SteadyP50Ms, double AfterIdleP50Ms);

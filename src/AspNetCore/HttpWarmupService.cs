@@ -80,25 +80,7 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
             Status = HealthCheckResult.Unhealthy($"HTTP warmup: sending {requests.Count} request(s) × {_options.Iterations} to {address}.");
             Log.Starting(_logger, requests.Count, _options.Iterations, address);
             var started = Stopwatch.GetTimestamp();
-            using var handler = new SocketsHttpHandler { UseProxy = false };
-            using var client = new HttpClient(handler) { BaseAddress = address, Timeout = _options.RequestTimeout };
-            for (var iteration = 0; iteration < _options.Iterations; iteration++)
-            {
-                foreach (var request in requests)
-                {
-                    using var message = request.ToMessage();
-                    using var response = await client.SendAsync(message, cancellationToken).ConfigureAwait(false);
-                    var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                    var status = (int)response.StatusCode;
-                    var ok = request.ExpectedStatus is { } expected ? status == expected : status is >= 200 and < 300;
-                    if (!ok)
-                    {
-                        throw new InvalidOperationException(
-                            $"HTTP warmup request {request} answered {status} {response.ReasonPhrase}, expected {request.ExpectedStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "2xx"}: " +
-                            $"{(body.Length > 300 ? body[..300] + "…" : body)} Fix the request (or its ExpectedStatus) or the endpoint.");
-                    }
-                }
-            }
+            await SendAllAsync(address, requests, cancellationToken).ConfigureAwait(false);
 
             if (_options.Settle)
             {
@@ -119,6 +101,31 @@ internal sealed partial class HttpWarmupService : IHostedLifecycleService, IDisp
             // A model that failed to load is reported by its own check; this one says why the HTTP pass did not run.
             Status = HealthCheckResult.Unhealthy($"HTTP warmup failed: {ex.Message}", ex);
             Log.Failed(_logger, ex.Message, ex);
+        }
+    }
+
+    // The warmup's own connection is closed before the pass settles: the server's connection teardown (its own code,
+    // compiled on first use) then runs before readiness, not beside the first real request.
+    private async Task SendAllAsync(Uri address, List<HttpWarmupRequest> requests, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler { UseProxy = false };
+        using var client = new HttpClient(handler) { BaseAddress = address, Timeout = _options.RequestTimeout };
+        for (var iteration = 0; iteration < _options.Iterations; iteration++)
+        {
+            foreach (var request in requests)
+            {
+                using var message = request.ToMessage();
+                using var response = await client.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                var ok = request.ExpectedStatus is { } expected ? status == expected : status is >= 200 and < 300;
+                if (!ok)
+                {
+                    throw new InvalidOperationException(
+                        $"HTTP warmup request {request} answered {status} {response.ReasonPhrase}, expected {request.ExpectedStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "2xx"}: " +
+                        $"{(body.Length > 300 ? body[..300] + "…" : body)} Fix the request (or its ExpectedStatus) or the endpoint.");
+                }
+            }
         }
     }
 
