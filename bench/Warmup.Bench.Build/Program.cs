@@ -15,7 +15,7 @@ try
 {
     Console.WriteLine($"Packing Warmup {version} into {root}/feed ...");
     var feed = Path.Combine(root, "feed");
-    foreach (var project in new[] { "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj" })
+    foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj" })
     {
         Run(RepoPaths.Root, new() { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") },
             "pack", Path.Combine(RepoPaths.Root, project), "-c", "Release", "-o", feed, $"-p:Version={version}");

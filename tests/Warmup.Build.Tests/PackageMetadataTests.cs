@@ -18,7 +18,7 @@ public sealed class PackageMetadataTests
 
     private static readonly string[] Projects =
     [
-        "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
+        "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
         "src/Cli/Warmup.Cli.csproj", "src/Templates/Warmup.Templates.csproj",
     ];
 

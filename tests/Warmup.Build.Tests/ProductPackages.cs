@@ -31,7 +31,7 @@ internal static class ProductPackages
         var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") };
         // Warmup.Runtime is packed too: hosts reference it, so it must pack with the product; and the templates, which
         // reference this version.
-        foreach (var project in new[] { "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Templates/Warmup.Templates.csproj" })
+        foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Templates/Warmup.Templates.csproj" })
         {
             var result = await DotNet.RunAsync(RepoPaths.Root, environment, "pack", Path.Combine(RepoPaths.Root, project),
                 "-c", "Release", "-o", feed, $"-p:Version={version}");
