@@ -10,7 +10,7 @@ using Warmup.Testing;
 
 var runs = args.Length == 2 && args[0] == "--runs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
 var root = Directory.CreateTempSubdirectory("warmup-bench-build-").FullName;
-var version = $"0.1.0-bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
+var version = $"{RepoPaths.Version}-bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
 try
 {
     Console.WriteLine($"Packing Warmup {version} into {root}/feed ...");
