@@ -10,12 +10,12 @@ using Warmup.Testing;
 
 var runs = args.Length == 2 && args[0] == "--runs" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
 var root = Directory.CreateTempSubdirectory("warmup-bench-build-").FullName;
-var version = $"0.1.0-bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
+var version = $"{RepoPaths.Version}-bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
 try
 {
     Console.WriteLine($"Packing Warmup {version} into {root}/feed ...");
     var feed = Path.Combine(root, "feed");
-    foreach (var project in new[] { "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj" })
+    foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj" })
     {
         Run(RepoPaths.Root, new() { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") },
             "pack", Path.Combine(RepoPaths.Root, project), "-c", "Release", "-o", feed, $"-p:Version={version}");

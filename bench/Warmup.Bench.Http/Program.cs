@@ -25,7 +25,7 @@ var steadyRuns = Option("--requests", 30);
 var hostNames = OptionText("--hosts", "webhost,vision,embeddings").Split(',');
 var root = RepoPaths.Root;
 var feed = Path.Combine(root, "artifacts", "feed");
-if (!File.Exists(Path.Combine(feed, "Warmup.AspNetCore.0.1.0.nupkg")))
+if (!File.Exists(Path.Combine(feed, $"Warmup.AspNetCore.{RepoPaths.Version}.nupkg")))
 {
     Console.Error.WriteLine($"error: {feed} has no Warmup packages. Run `dotnet run --project samples/QuickStart` first.");
     return 2;

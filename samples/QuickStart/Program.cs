@@ -15,7 +15,7 @@ var total = Stopwatch.StartNew();
 
 Step("Packing Warmup, Warmup.Format, Warmup.Runtime, Warmup.AspNetCore and Warmup.Templates into artifacts/feed", () =>
 {
-    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Build.Tasks/Package/Warmup.csproj", "src/AspNetCore/Warmup.AspNetCore.csproj", "src/Templates/Warmup.Templates.csproj" })
+    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Package/Warmup.csproj", "src/AspNetCore/Warmup.AspNetCore.csproj", "src/Templates/Warmup.Templates.csproj" })
     {
         // A private build folder, so this pack never races a build of the same projects (an IDE, a test run).
         Dotnet(root, "pack", project, "-c", configuration, "-o", feed, $"-p:ArtifactsPath={Path.Combine(root, "artifacts", "quickstart")}/");

@@ -29,8 +29,11 @@ internal static class ModelItems
             var lines = File.ReadAllLines(file);
             for (var i = 0; i < lines.Length; i++)
             {
-                if (lines[i].Contains("<WarmupModel", StringComparison.Ordinal)
-                    && (lines[i].Contains($"Include=\"{source}\"", StringComparison.Ordinal) || lines[i].Contains($"Include='{source}'", StringComparison.Ordinal)))
+                // IndexOf, not Contains: .NET Framework (the net472 build) has no Contains(string, StringComparison).
+#pragma warning disable CA2249
+                if (lines[i].IndexOf("<WarmupModel", StringComparison.Ordinal) >= 0
+                    && (lines[i].IndexOf($"Include=\"{source}\"", StringComparison.Ordinal) >= 0 || lines[i].IndexOf($"Include='{source}'", StringComparison.Ordinal) >= 0))
+#pragma warning restore CA2249
                 {
                     return (file, i + 1);
                 }

@@ -1,19 +1,16 @@
-using Warmup.Format;
-using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using Warmup.Format.Signatures;
 
 namespace Warmup.Build.Tasks;
 
 /// <summary>
-/// Before compile: reads each <c>WarmupModel</c>'s signature (protobuf only, no native code) and writes its
-/// <c>.warmup-signature</c> file (docs/contracts.md §1), rewriting it only when its content changes so the compiler
-/// and the generator see no change when nothing changed.
+/// Before compile: has the build host read each <c>WarmupModel</c>'s signature (protobuf only, no native code, no user
+/// code) and write its <c>.warmup-signature</c> file (docs/contracts.md §1), rewriting it only when its content changes so
+/// the compiler and the generator see no change when nothing changed.
 /// </summary>
-public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task
+public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task, ICancelableTask
 {
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private readonly HostProcess _host = new();
 
     /// <summary>
     /// The models. Item spec: the model's full path. Metadata: <c>ModelName</c>, <c>ModelVersion</c>, <c>Source</c> (the path
@@ -21,6 +18,16 @@ public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task
     /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary><c>Warmup.Build.Host.dll</c>, which reads the models.</summary>
+    [Required]
+    public string HostAssembly { get; set; } = string.Empty;
+
+    /// <summary>The <c>dotnet</c> executable (<c>$(DOTNET_HOST_PATH)</c>); <c>dotnet</c> on PATH when empty.</summary>
+    public string? DotNetHost { get; set; }
+
+    /// <summary>Seconds after which the host is killed and the build fails with WARMUPB015.</summary>
+    public int TimeoutSeconds { get; set; } = 120;
 
     /// <summary>The signature files, written or already up to date.</summary>
     [Output]
@@ -31,9 +38,13 @@ public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task
     public bool Changed { get; set; }
 
     /// <inheritdoc />
+    public void Cancel() => _host.Cancel();
+
+    /// <inheritdoc />
     public override bool Execute()
     {
-        var written = new List<ITaskItem>();
+        var arguments = new List<string> { "exec", HostAssembly, "signatures" };
+        var requested = 0;
         foreach (var model in Models)
         {
             var name = model.GetMetadata("ModelName");
@@ -51,62 +62,46 @@ public sealed class ReadWarmupSignatures : Microsoft.Build.Utilities.Task
                 continue;
             }
 
-            ModelSignatures signatures;
-            try
-            {
-                signatures = ModelSignatureReader.Read(model.ItemSpec, name, source.Replace('\\', '/'));
-            }
-            catch (ModelSignatureException ex)
-            {
-                var code = ex.Kind switch
-                {
-                    ModelSignatureErrorKind.NotFound => BuildCodes.ModelNotFound,
-                    ModelSignatureErrorKind.Unreadable => BuildCodes.ModelUnreadable,
-                    ModelSignatureErrorKind.UnsupportedDType => BuildCodes.UnsupportedDType,
-                    ModelSignatureErrorKind.NoServeMetaGraph => BuildCodes.NoServeMetaGraph,
-                    _ => BuildCodes.UnsupportedModel,
-                };
-                Log.LogError(null, code, null, ex.ModelPath, 0, 0, 0, 0, "WarmupModel '{0}': {1}", name, ex.Problem);
-                continue;
-            }
-
-            foreach (var warning in signatures.Warnings)
-            {
-                Log.LogWarning(null, BuildCodes.SignatureLeftOut, null, model.ItemSpec, 0, 0, 0, 0, "WarmupModel '{0}': {1}", name, warning);
-            }
-
-            var text = SignatureText.Write(signatures.File);
-            try
-            {
-                if (WriteIfChanged(signaturePath, text))
-                {
-                    Changed = true;
-                    Log.LogMessage(MessageImportance.Low, "Warmup: wrote the signature of model '{0}' to {1}.", name, signaturePath);
-                }
-                else
-                {
-                    Log.LogMessage(MessageImportance.Low, "Warmup: the signature of model '{0}' is unchanged ({1}).", name, signaturePath);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                Log.LogError(null, BuildCodes.SignatureNotWritable, null, signaturePath, 0, 0, 0, 0,
-                    "cannot write the signature file of model '{0}' ({1}). Check that the intermediate folder is writable.", name, ex.Message);
-                continue;
-            }
-
-            written.Add(new TaskItem(signaturePath, new Dictionary<string, string> { ["ModelName"] = name }));
+            arguments.AddRange(["--signature", model.ItemSpec, name, source, signaturePath]);
+            requested++;
         }
 
-        SignatureFiles = [.. written];
-        return !Log.HasLoggedErrors;
-    }
+        if (requested == 0)
+        {
+            return !Log.HasLoggedErrors;
+        }
 
-    /// <summary>Writes <paramref name="text"/> unless the file already holds exactly it (temp file, then rename).</summary>
-    /// <returns>Whether the file was written.</returns>
-    internal static bool WriteIfChanged(string path, string text)
-    {
-        var bytes = Utf8.GetBytes(text);
-        return SafeFile.WriteAtomic(path, stream => stream.Write(bytes));
+        var written = new List<ITaskItem>();
+        var sawError = false;
+        var errorFile = BuildEngine?.ProjectFileOfTaskNode ?? HostAssembly;
+        var exitCode = _host.Run(Log, HostProcess.CreateStartInfo(DotNetHost, arguments, null), TimeoutSeconds, errorFile, line =>
+        {
+            if (!HostProtocol.TryParse(line, out var hostEvent))
+            {
+                Log.LogMessage(MessageImportance.Low, "Warmup host: {0}", line);
+            }
+            else if (hostEvent!.Kind == HostEventKind.Signature)
+            {
+                Changed |= hostEvent.Changed;
+                Log.LogMessage(MessageImportance.Low, hostEvent.Changed ? "Warmup: wrote the signature of model '{0}' to {1}." : "Warmup: the signature of model '{0}' is unchanged ({1}).",
+                    hostEvent.Model, hostEvent.Path);
+                written.Add(new TaskItem(hostEvent.Path, new Dictionary<string, string> { ["ModelName"] = hostEvent.Model! }));
+            }
+            else
+            {
+                sawError |= hostEvent.Kind == HostEventKind.Error;
+                HostProcess.LogDiagnostic(Log, hostEvent, hostEvent.File ?? errorFile, hostEvent.Line);
+            }
+        });
+
+        SignatureFiles = [.. written];
+        if (exitCode is { } code && !(code == 1 && sawError) && (code != 0 || written.Count < requested))
+        {
+            Log.LogError(null, BuildCodes.HostFailed, null, errorFile, 0, 0, 0, 0,
+                "the Warmup build host failed with exit code {0} while reading the model signatures ({1} of {2} read). {3}",
+                code, written.Count, requested, _host.ErrorTail.Length > 0 ? "Its output: " + _host.ErrorTail : "It printed nothing.");
+        }
+
+        return !Log.HasLoggedErrors;
     }
 }

@@ -158,6 +158,8 @@ public sealed class BuildHostTests : IDisposable
     [InlineData(new[] { "--assembly", "a.dll" }, false)]
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/x" }, false)]
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--bogus", "1" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model-file", "m.onnx" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/7", "--model-file", "m.onnx", "--model-file", "n.onnx" }, false)]
     public void Command_line_is_parsed_strictly(string[] args, bool valid)
     {
         Assert.Equal(valid, HostOptions.TryParse(args, out var options, out _));
@@ -165,6 +167,25 @@ public sealed class BuildHostTests : IDisposable
         {
             Assert.Equal([new HostModel("m", 7), new HostModel("n", 1)], options!.Models);
         }
+    }
+
+    [Fact]
+    public void A_model_file_belongs_to_the_model_before_it()
+    {
+        Assert.True(HostOptions.TryParse(["--assembly", "a.dll", "--out", "o", "--model", "m/7", "--model-file", "/x/m.onnx", "--model", "d"], out var options, out _));
+
+        Assert.Equal([new HostModel("m", 7, "/x/m.onnx"), new HostModel("d", 1)], options!.Models);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--signature", "m.onnx", "m", "models/m.onnx", "obj/m.warmup-signature" }, true)]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "--signature", "m.onnx", "m", "models/m.onnx" }, false)]
+    [InlineData(new[] { "--bogus", "m.onnx", "m", "models/m.onnx", "obj/m.warmup-signature" }, false)]
+    public void Signatures_command_line_is_parsed_strictly(string[] args, bool valid)
+    {
+        Assert.Equal(valid, SignatureCommand.TryParse(args, out var requests));
+        Assert.Equal(valid && args.Length > 0 ? 1 : 0, requests.Count);
     }
 
     private (int Exit, List<HostEvent> Events) Run(IWarmupManifest? manifest, params string[] models)

@@ -14,51 +14,19 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void Lays_out_an_onnx_model_copying_only_changes_and_removing_stale_files()
-    {
-        var model = TestModels.HalfPlusTwo().Save(Path.Combine(_dir, "src", "half_plus_two.onnx"));
-        var task = Task();
-        var writes = new List<ITaskItem>();
-
-        Assert.True(task.LayOutModel(model, "hp", 3, writes), _engine.Describe());
-        var copy = Path.Combine(_dir, "out", "hp", "3", "half_plus_two.onnx");
-        Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(copy));
-        Assert.Equal([copy], writes.Select(w => w.ItemSpec));
-
-        var stale = Path.Combine(_dir, "out", "hp", "3", "old.onnx");
-        File.WriteAllText(stale, "left by an earlier build");
-        var copiedAt = File.GetLastWriteTimeUtc(copy);
-        Thread.Sleep(20);
-        Assert.True(task.LayOutModel(model, "hp", 3, []));
-
-        Assert.False(File.Exists(stale));
-        Assert.Equal(copiedAt, File.GetLastWriteTimeUtc(copy));
-    }
-
-    [SkippableFact]
-    public void Lays_out_a_saved_model_directory_with_its_variables()
-    {
-        Skip.If(RepoPaths.Interop is null, RepoPaths.SharedMissingMessage);
-        var model = Path.Combine(RepoPaths.Interop!, "tfserving", "saved_model_half_plus_two_cpu", "00000123");
-        var writes = new List<ITaskItem>();
-
-        Assert.True(Task().LayOutModel(model, "hp", 123, writes), _engine.Describe());
-
-        var root = Path.Combine(_dir, "out", "hp", "123");
-        Assert.True(File.Exists(Path.Combine(root, "saved_model.pb")));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(root, "variables")));
-        Assert.DoesNotContain(writes, w => w.ItemSpec.EndsWith("tf_serving_warmup_requests", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void Missing_model_is_WARMUPB001_and_the_host_is_not_started()
+    public void Missing_model_is_WARMUPB001_from_the_host_before_any_sample_runs()
     {
         var task = Task(Model(Path.Combine(_dir, "gone.onnx"), "gone"));
-        task.DotNetHost = "/nonexistent/dotnet";
+        // The real host, on its own deps.json: had it gone on to the samples, loading the missing App.dll would fail (WARMUPB014).
+        task.HostAssembly = BuiltHost.Assembly;
+        task.DepsFile = BuiltHost.DepsFile;
+        task.RuntimeConfigFile = BuiltHost.RuntimeConfig;
 
         Assert.False(task.Execute());
 
-        Assert.Equal(["WARMUPB001"], _engine.Errors.Select(e => e.Code));
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal(("WARMUPB001", Path.Combine(_dir, "gone.onnx")), (error.Code, error.File));
+        Assert.Empty(task.WarmupFiles);
     }
 
     [Fact]
@@ -66,11 +34,13 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     {
         var task = Task();
         var files = new List<ITaskItem>();
+        var laidOut = new List<ITaskItem>();
 
-        Assert.True(task.Handle("warmup:error WARMUPB010 at=%2Fsrc%2FMy%20Samples.cs:42 warmup sample 'S' threw X: boom", files));
-        Assert.False(task.Handle("warmup:warning WARMUPB016 model 'm' has no [WarmupSample]", files));
-        Assert.False(task.Handle("warmup:wrote half%20plus 3 /out/half plus/1/assets.extra/tf_serving_warmup_requests", files));
-        Assert.False(task.Handle("some user output", files));
+        Assert.True(task.Handle("warmup:error WARMUPB010 at=%2Fsrc%2FMy%20Samples.cs:42 warmup sample 'S' threw X: boom", laidOut, files));
+        Assert.False(task.Handle("warmup:warning WARMUPB016 model 'm' has no [WarmupSample]", laidOut, files));
+        Assert.False(task.Handle("warmup:file half%20plus /out/half plus/1/half plus.onnx", laidOut, files));
+        Assert.False(task.Handle("warmup:wrote half%20plus 3 /out/half plus/1/assets.extra/tf_serving_warmup_requests", laidOut, files));
+        Assert.False(task.Handle("some user output", laidOut, files));
 
         var error = Assert.Single(_engine.Errors);
         Assert.Equal(("WARMUPB010", "/src/My Samples.cs", 42), (error.Code, error.File, error.LineNumber));
@@ -78,6 +48,7 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         Assert.Equal("WARMUPB016", Assert.Single(_engine.Warnings).Code);
         var file = Assert.Single(files);
         Assert.Equal(("/out/half plus/1/assets.extra/tf_serving_warmup_requests", "half plus", "3"), (file.ItemSpec, file.GetMetadata("ModelName"), file.GetMetadata("Records")));
+        Assert.Equal("/out/half plus/1/half plus.onnx", Assert.Single(laidOut).ItemSpec);
         Assert.Contains(_engine.Messages, m => m.Message!.Contains("some user output", StringComparison.Ordinal));
     }
 
@@ -91,7 +62,7 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         model.SetMetadata("DefiningProject", project);
         var task = Task(model);
 
-        Assert.False(task.Handle("warmup:warning WARMUPB016 model 'm' has no [WarmupSample]; no warmup file is written for it.", []));
+        Assert.False(task.Handle("warmup:warning WARMUPB016 model 'm' has no [WarmupSample]; no warmup file is written for it.", [], []));
 
         var warning = Assert.Single(_engine.Warnings);
         Assert.Equal(("WARMUPB016", project, 4), (warning.Code, warning.File, warning.LineNumber));
@@ -103,19 +74,16 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         var task = Task();
         task.AssemblyPath = "/app/bin/App.dll";
         task.DepsFile = "/app/bin/App.deps.json";
-        task.RuntimeConfigFile = "/app/bin/missing.runtimeconfig.json";
-        task.TargetFrameworkVersion = "v8.0";
+        task.RuntimeConfigFile = "/app/bin/App.runtimeconfig.json";
         task.ProbingPaths = ["/root/.nuget/packages/", ""];
 
-        var start = task.CreateStartInfo([("hp", 2), ("other", 1)]);
+        var start = task.CreateStartInfo([("hp", 2, "/models/hp.onnx"), ("other", 1, null)]);
 
-        var runtimeConfig = Path.Combine(_dir, "obj", "Warmup.Build.Host.runtimeconfig.json");
         Assert.Equal(
-            ["exec", "--depsfile", "/app/bin/App.deps.json", "--runtimeconfig", runtimeConfig, "--roll-forward", "Major",
+            ["exec", "--depsfile", "/app/bin/App.deps.json", "--runtimeconfig", "/app/bin/App.runtimeconfig.json", "--roll-forward", "Major",
              "--additionalprobingpath", "/root/.nuget/packages", "/host/Warmup.Build.Host.dll",
-             "--assembly", "/app/bin/App.dll", "--out", Path.Combine(_dir, "out"), "--model", "hp/2", "--model", "other/1"],
+             "--assembly", "/app/bin/App.dll", "--out", Path.Combine(_dir, "out"), "--model", "hp/2", "--model-file", "/models/hp.onnx", "--model", "other/1"],
             start.ArgumentList);
-        Assert.Contains("\"version\": \"8.0.0\"", File.ReadAllText(runtimeConfig), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -175,12 +143,34 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     {
         var task = Task(Model(TestModels.HalfPlusTwo().Save(Path.Combine(_dir, "hp.onnx")), "hp"));
         var warmup = Path.Combine(_dir, "out", "hp", "1", "assets.extra", "tf_serving_warmup_requests");
-        task.DotNetHost = Script($"echo 'warmup:wrote hp 2 {warmup}'\nexit 0");
+        var model = Path.Combine(_dir, "out", "hp", "1", "hp.onnx");
+        task.DotNetHost = Script($"echo 'warmup:file hp {model}'\necho 'warmup:wrote hp 2 {warmup}'\nexit 0");
 
         Assert.True(task.Execute(), _engine.Describe());
 
         Assert.Equal(warmup, Assert.Single(task.WarmupFiles).ItemSpec);
-        Assert.Equal([Path.Combine(_dir, "out", "hp", "1", "hp.onnx"), warmup], task.FileWrites.Select(f => f.ItemSpec));
+        Assert.Equal([model, warmup], task.FileWrites.Select(f => f.ItemSpec));
+    }
+
+    [SkippableTheory]
+    [InlineData("plain")]
+    [InlineData("with space")]
+    [InlineData("")]
+    [InlineData("say \"hi\"")]
+    [InlineData(@"C:\my dir\")]
+    [InlineData(@"back\\slash\""quote")]
+    public void Arguments_quoted_for_net472_read_back_unchanged(string argument)
+    {
+        Skip.If(OperatingSystem.IsWindows(), "printf stands in for the host here");
+        // .NET splits a ProcessStartInfo.Arguments string with the C runtime's rules on every OS, as .NET Framework does.
+        var start = new System.Diagnostics.ProcessStartInfo("printf") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.Arguments = string.Join(" ", new[] { "%s|", argument, "end" }.Select(HostProcess.QuoteForCommandLine));
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.Equal($"{argument}|end|", output);
     }
 
     private EmitWarmupRequests Task(params ITaskItem[] models) => new()
@@ -189,8 +179,8 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         Models = models,
         AssemblyPath = Path.Combine(_dir, "bin", "App.dll"),
         DepsFile = Path.Combine(_dir, "bin", "App.deps.json"),
+        RuntimeConfigFile = Path.Combine(_dir, "bin", "App.runtimeconfig.json"),
         HostAssembly = "/host/Warmup.Build.Host.dll",
-        IntermediateDirectory = Path.Combine(_dir, "obj"),
         OutputDirectory = Path.Combine(_dir, "out"),
     };
 

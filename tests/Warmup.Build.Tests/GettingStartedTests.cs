@@ -44,7 +44,7 @@ public sealed partial class GettingStartedTests
         var models = Path.Combine(solution, "MyModels");
         Assert.Contains("rm Class1.cs", Guide, StringComparison.Ordinal);
         File.Delete(Path.Combine(models, "Class1.cs"));
-        await Run(models, environment, "dotnet add package Warmup --version 0.1.0", product.Version);
+        await Run(models, environment, $"dotnet add package Warmup --version {RepoPaths.Version}", product.Version);
         var modelProject = Path.Combine(models, "MyModels.csproj");
         Assert.DoesNotContain("IncludeAssets", File.ReadAllText(modelProject), StringComparison.Ordinal);
 
@@ -82,7 +82,7 @@ public sealed partial class GettingStartedTests
         await Run(solution, environment, "dotnet new web -n MyHost");
         var host = Path.Combine(solution, "MyHost");
         await Run(host, environment, "dotnet add package MyModels --version 1.0.0");
-        await Run(host, environment, "dotnet add package Warmup.Runtime --version 0.1.0", product.Version);
+        await Run(host, environment, $"dotnet add package Warmup.Runtime --version {RepoPaths.Version}", product.Version);
         await Run(host, environment, "dotnet add package Microsoft.ML.OnnxRuntime --version 1.31.0");
         File.WriteAllText(Path.Combine(host, "Program.cs"), GuideFile("MyHost/Program.cs"));
         var build = await DotNet.RunAsync(host, environment, "build");
@@ -194,7 +194,7 @@ public sealed partial class GettingStartedTests
     private static async Task Run(string directory, Dictionary<string, string?> environment, string command, string? warmupVersion = null)
     {
         Assert.Contains(command, Guide, StringComparison.Ordinal);
-        var args = command.Split(' ')[1..].Select(a => warmupVersion is not null && a == "0.1.0" ? warmupVersion : a).ToArray();
+        var args = command.Split(' ')[1..].Select(a => warmupVersion is not null && a == RepoPaths.Version ? warmupVersion : a).ToArray();
         // DotnetCli, not DotNet: `dotnet new` and `dotnet add` take no MSBuild switches (node reuse is off by environment).
         var result = await DotnetCli.RunAsync(directory, environment, TimeSpan.FromMinutes(5), args);
         Assert.True(result.ExitCode == 0, $"{command} failed:\n{result.Output}");

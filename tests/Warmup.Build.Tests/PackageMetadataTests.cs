@@ -18,7 +18,7 @@ public sealed class PackageMetadataTests
 
     private static readonly string[] Projects =
     [
-        "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
+        "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
         "src/Cli/Warmup.Cli.csproj", "src/Templates/Warmup.Templates.csproj",
     ];
 
@@ -128,13 +128,13 @@ public sealed class PackageMetadataTests
                 "pack", "src/Format/Warmup.Format.csproj", "-c", "Release", "-o", feed);
             Assert.True(pack.ExitCode == 0, pack.Output);
 
-            using var package = ZipFile.OpenRead(Path.Combine(feed, "Warmup.Format.0.1.0.nupkg"));
+            using var package = ZipFile.OpenRead(Path.Combine(feed, $"Warmup.Format.{RepoPaths.Version}.nupkg"));
             var nuspec = Nuspec(package, "Warmup.Format");
             var repository = nuspec.Descendants(nuspec.Root!.Name.Namespace + "repository").Single();
             Assert.Equal("https://github.com/warmup-dotnet/warmup.git", repository.Attribute("url")?.Value);
             Assert.Equal(commit, repository.Attribute("commit")?.Value);
 
-            using var symbols = ZipFile.OpenRead(Path.Combine(feed, "Warmup.Format.0.1.0.snupkg"));
+            using var symbols = ZipFile.OpenRead(Path.Combine(feed, $"Warmup.Format.{RepoPaths.Version}.snupkg"));
             using var pdb = MetadataReaderProvider.FromPortablePdbStream(ReadAll(symbols.GetEntry("lib/net8.0/Warmup.Format.pdb")!));
             var reader = pdb.GetMetadataReader();
             var sourceLink = reader.GetCustomDebugInformation(EntityHandle.ModuleDefinition).Select(reader.GetCustomDebugInformation)

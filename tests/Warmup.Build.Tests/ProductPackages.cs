@@ -26,12 +26,12 @@ internal static class ProductPackages
         RemoveStalePackages();
         var root = Directory.CreateTempSubdirectory("warmup-e2e-").FullName;
         var feed = Directory.CreateDirectory(Path.Combine(root, "feed")).FullName;
-        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(100000):D5}";
+        var version = $"{RepoPaths.Version}-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(100000):D5}";
         // A private artifacts folder: the pack never touches the build output the tests themselves run from.
         var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") };
         // Warmup.Runtime is packed too: hosts reference it, so it must pack with the product; and the templates, which
         // reference this version.
-        foreach (var project in new[] { "src/Build.Tasks/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Templates/Warmup.Templates.csproj" })
+        foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Templates/Warmup.Templates.csproj" })
         {
             var result = await DotNet.RunAsync(RepoPaths.Root, environment, "pack", Path.Combine(RepoPaths.Root, project),
                 "-c", "Release", "-o", feed, $"-p:Version={version}");

@@ -132,7 +132,7 @@ public sealed class ReadWarmupSignaturesTests : IDisposable
         Assert.Contains("signature serving_default predict\ninput x DT_FLOAT [-1,1] x:0\n", text, StringComparison.Ordinal);
     }
 
-    private ReadWarmupSignatures Run(params ITaskItem[] models) => new() { BuildEngine = _engine, Models = models };
+    private ReadWarmupSignatures Run(params ITaskItem[] models) => new() { BuildEngine = _engine, Models = models, HostAssembly = BuiltHost.Assembly };
 
     private static TaskItem Item(string path, string name, string signatureFile, string? source = null)
     {

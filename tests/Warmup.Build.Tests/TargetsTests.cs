@@ -10,7 +10,7 @@ namespace Warmup.Build.Tests;
 /// </summary>
 public sealed class TargetsTests : IDisposable
 {
-    private static readonly string BuildFolder = Path.Combine(RepoPaths.Root, "src", "Build.Tasks", "Package", "build");
+    private static readonly string BuildFolder = Path.Combine(RepoPaths.Root, "src", "Package", "build");
     private readonly string _dir = Directory.CreateTempSubdirectory("warmup-targets-").FullName;
 
     public TargetsTests()

@@ -232,7 +232,7 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Reported);
         Assert.Equal("WARMUP0014", diagnostic.Id);
         Assert.Equal("/src/obj/warmup/gone.warmup-signature", diagnostic.Location.GetLineSpan().Path);
-        Assert.Contains("could not be read", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("could not be read", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public class RobustnessTests
         Assert.Null(result.RunResult.Exception);
         Diagnostic diagnostic = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "WARMUP0099");
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
-        Assert.Contains("IOException: disk on fire", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains("IOException: disk on fire", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         Assert.Equal("/src/obj/warmup/half_plus_two.warmup-signature", diagnostic.Location.GetLineSpan().Path);
     }
 

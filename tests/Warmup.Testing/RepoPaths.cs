@@ -26,6 +26,10 @@ public static class RepoPaths
     /// <summary>The interop folder (<c>../shared/interop</c>), or null when absent.</summary>
     public static string? Interop => Shared is { } shared && Directory.Exists(Path.Combine(shared, "interop")) ? Path.Combine(shared, "interop") : null;
 
+    /// <summary>The version the repository packs (WarmupVersion in Version.props), recorded at build time.</summary>
+    public static string Version { get; } = typeof(RepoPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .First(a => a.Key == "Warmup.Version").Value!;
+
     /// <summary>The message a test gives when it skips because the shared folder is absent.</summary>
     public const string SharedMissingMessage = "../shared (interop files written by TensorFlow) is not beside the repository; interop test skipped.";
 

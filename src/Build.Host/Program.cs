@@ -24,8 +24,14 @@ internal static class Program
         // User code may write to the console: keep stdout for the protocol.
         var protocol = Console.Out;
         Console.SetOut(Console.Error);
+        LibraryFolder.Register();
         try
         {
+            if (args.Length > 0 && args[0] == SignatureCommand.Name)
+            {
+                return SignatureCommand.Run(args[1..], protocol);
+            }
+
             if (!HostOptions.TryParse(args, out var options, out var usage))
             {
                 Console.Error.WriteLine(usage);
@@ -48,8 +54,8 @@ internal static class Program
     }
 }
 
-/// <summary>A model the build asks for.</summary>
-internal sealed record HostModel(string Name, long Version);
+/// <summary>A model the build asks for; <paramref name="SourcePath"/>: its file or folder to lay out (null: declared, no file).</summary>
+internal sealed record HostModel(string Name, long Version, string? SourcePath = null);
 
 /// <summary>The host's command line.</summary>
 internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, IReadOnlyList<HostModel> Models)
@@ -57,7 +63,7 @@ internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, 
     public static bool TryParse(IReadOnlyList<string> args, out HostOptions? options, out string usage)
     {
         options = null;
-        usage = "usage: Warmup.Build.Host --assembly <app.dll> --out <dir> [--model <name>[/<version>]]...";
+        usage = "usage: Warmup.Build.Host --assembly <app.dll> --out <dir> [--model <name>[/<version>] [--model-file <path>]]...";
         string? assembly = null;
         string? output = null;
         var models = new List<HostModel>();
@@ -87,6 +93,9 @@ internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, 
 
                     models.Add(new HostModel(slash > 0 ? value[..slash] : value, version));
                     break;
+                case "--model-file" when models.Count > 0 && models[^1].SourcePath is null:
+                    models[^1] = models[^1] with { SourcePath = value };
+                    break;
                 default:
                     return false;
             }
@@ -110,6 +119,12 @@ internal sealed class HostRunner(TextWriter protocol)
 
     public int Run(HostOptions options)
     {
+        // The models' folders first: a model that cannot be laid out fails the build before any sample runs.
+        if (!options.Models.Select(m => ModelLayout.LayOut(options.OutputDirectory, m, protocol)).ToList().TrueForAll(laidOut => laidOut))
+        {
+            return Program.ErrorsReported;
+        }
+
         var assemblyPath = Path.GetFullPath(options.AssemblyPath);
         var appDirectory = Path.GetDirectoryName(assemblyPath)!;
 

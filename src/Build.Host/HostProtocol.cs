@@ -2,6 +2,9 @@
 // Compiled into both assemblies, so the two sides cannot drift apart.
 using System.Globalization;
 
+// The tasks' net472 build compiles this file too: it has neither the span overloads nor Contains(char).
+#pragma warning disable CA1846, CA1865, CA1866, CA2249
+
 namespace Warmup.Build;
 
 /// <summary>The diagnostic codes of the Warmup build (documented in docs/diagnostics.md).</summary>
@@ -37,15 +40,21 @@ internal enum HostEventKind
     Error,
     Wrote,
     Unchanged,
+    /// <summary>A <c>.warmup-signature</c> file, written or already up to date (<see cref="HostEvent.Changed"/>).</summary>
+    Signature,
+    /// <summary>A file of a model's TF Serving layout (a <c>FileWrites</c> item).</summary>
+    LaidOut,
 }
 
 /// <summary>One parsed protocol line.</summary>
 internal sealed record HostEvent(HostEventKind Kind, string Code, string Message, string? File = null, int Line = 0,
-    string? Model = null, int Records = 0, string? Path = null);
+    string? Model = null, int Records = 0, string? Path = null, bool Changed = false);
 
 /// <summary>
 /// Formats and parses protocol lines: <c>warmup:info|warning|error CODE [at=FILE:LINE] message</c>,
-/// <c>warmup:wrote|unchanged MODEL RECORDS PATH</c>. FILE and MODEL are URI-escaped so spaces never split fields.
+/// <c>warmup:wrote|unchanged MODEL RECORDS PATH</c>, <c>warmup:signature wrote|unchanged MODEL PATH</c>,
+/// <c>warmup:file MODEL PATH</c>. FILE and MODEL are URI-escaped so spaces never split fields. The reader also runs in
+/// .NET Framework MSBuild (the tasks' net472 build), so this file keeps to APIs both frameworks have.
 /// </summary>
 internal static class HostProtocol
 {
@@ -64,6 +73,11 @@ internal static class HostProtocol
     public static string Written(bool changed, string model, int records, string path) =>
         $"{Prefix}{(changed ? "wrote" : "unchanged")} {Uri.EscapeDataString(model)} {records.ToString(CultureInfo.InvariantCulture)} {path}";
 
+    public static string Signature(bool changed, string model, string path) =>
+        $"{Prefix}signature {(changed ? "wrote" : "unchanged")} {Uri.EscapeDataString(model)} {path}";
+
+    public static string LaidOut(string model, string path) => $"{Prefix}file {Uri.EscapeDataString(model)} {path}";
+
     public static bool TryParse(string line, out HostEvent? hostEvent)
     {
         hostEvent = null;
@@ -72,7 +86,7 @@ internal static class HostProtocol
             return false;
         }
 
-        var fields = line[Prefix.Length..].Split(' ', 4);
+        var fields = line.Substring(Prefix.Length).Split([' '], 4);
         switch (fields[0])
         {
             case "info" or "warning" or "error" when fields.Length >= 3:
@@ -80,14 +94,14 @@ internal static class HostProtocol
                 var rest = fields.Length == 4 ? fields[2] + " " + fields[3] : fields[2];
                 string? file = null;
                 var lineNumber = 0;
-                if (rest.StartsWith(AtPrefix, StringComparison.Ordinal) && rest.IndexOf(' ', StringComparison.Ordinal) is > 0 and var space)
+                if (rest.StartsWith(AtPrefix, StringComparison.Ordinal) && rest.IndexOf(' ') is > 0 and var space)
                 {
-                    var location = rest[AtPrefix.Length..space];
+                    var location = rest.Substring(AtPrefix.Length, space - AtPrefix.Length);
                     var colon = location.LastIndexOf(':');
-                    if (colon > 0 && int.TryParse(location[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out lineNumber))
+                    if (colon > 0 && int.TryParse(location.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out lineNumber))
                     {
-                        file = Uri.UnescapeDataString(location[..colon]);
-                        rest = rest[(space + 1)..];
+                        file = Uri.UnescapeDataString(location.Substring(0, colon));
+                        rest = rest.Substring(space + 1);
                     }
                 }
 
@@ -97,6 +111,15 @@ internal static class HostProtocol
                 && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var records):
                 hostEvent = new HostEvent(fields[0] == "wrote" ? HostEventKind.Wrote : HostEventKind.Unchanged, string.Empty, string.Empty,
                     Model: Uri.UnescapeDataString(fields[1]), Records: records, Path: fields[3]);
+                return true;
+            case "signature" when fields.Length == 4 && fields[1] is "wrote" or "unchanged":
+                hostEvent = new HostEvent(HostEventKind.Signature, string.Empty, string.Empty,
+                    Model: Uri.UnescapeDataString(fields[2]), Path: fields[3], Changed: fields[1] == "wrote");
+                return true;
+            case "file" when fields.Length >= 3:
+                // The path is the rest of the line: it may hold spaces.
+                hostEvent = new HostEvent(HostEventKind.LaidOut, string.Empty, string.Empty,
+                    Model: Uri.UnescapeDataString(fields[1]), Path: fields.Length == 4 ? fields[2] + " " + fields[3] : fields[2]);
                 return true;
             default:
                 return false;
@@ -110,6 +133,7 @@ internal static class HostProtocol
         _ => "error",
     };
 
-    // One event per line: fold any newline in an exception message.
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    // One event per line: fold any newline in an exception message (the line breaks string.ReplaceLineEndings knows).
+    private static string OneLine(string message) => message.Replace("\r\n", " ").Replace('\r', ' ').Replace('\n', ' ')
+        .Replace('\f', ' ').Replace('\u0085', ' ').Replace('\u2028', ' ').Replace('\u2029', ' ');
 }
