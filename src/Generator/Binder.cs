@@ -138,7 +138,6 @@ namespace Warmup.Generator
                 samples.Add(new SampleModel(
                     sample.MemberName,
                     sample.Kind,
-                    sample.IsEnumerable,
                     isMulti ? string.Empty : signature!.Key,
                     sample.BatchSizes,
                     sample.Iterations,
@@ -244,7 +243,7 @@ namespace Warmup.Generator
                         continue;
                     }
 
-                    inputs.Add(new InputModel(input.Name, Names.MakeUnique(Names.ToPascal(input.Name), propertyNames), input.DType, element, input.UnknownRank ? -1 : input.Dims.Count, input.Dims, input.Line));
+                    inputs.Add(new InputModel(input.Name, Names.MakeUnique(Names.ToPascal(input.Name), propertyNames), input.DType, element, input.UnknownRank ? -1 : input.Dims.Count, input.Dims, input.Line, Symbols: input.Symbols));
                 }
 
                 if (supported)

@@ -6,17 +6,23 @@ using System.Text;
 
 namespace Warmup.Generator
 {
-    /// <summary>Writes the generated C# for one model, the assembly's manifest and the shared tensor helpers.</summary>
+    /// <summary>Writes the generated C# for one model and the assembly's manifest: only what is model-specific (the rest is in Warmup.Format.Generated).</summary>
     internal static class Emitter
     {
         public const string ManifestHintName = "Warmup.Manifest.g.cs";
-        public const string HelpersHintName = "Warmup.Tensors.g.cs";
 
         private const string Serving = "global::Warmup.Format.Protos.Serving";
         private const string TensorFlow = "global::Warmup.Format.Protos.TensorFlow";
-        private const string Tensors = "global::Warmup.Generated.WarmupTensors";
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Warmup.Generator\", \"0.1.0\")]";
+        // What is not model-specific lives in Warmup.Format (src/Format/Generated), which the generated code needs anyway.
+        private const string Generated = "global::Warmup.Format.Generated";
+        private const string Records = Generated + ".SampleRecords";
+        private const string Dimension = "global::Warmup.Format.Signatures.SignatureDimension";
         private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+
+        /// <summary>The generator's version, from the build (its informational version, without build metadata).</summary>
+        public static string Version { get; } = ReadVersion();
+
+        private static string GeneratedCode { get; } = "[global::System.CodeDom.Compiler.GeneratedCode(\"Warmup.Generator\", " + Names.Literal(Version) + ")]";
 
         public static string HintName(ModelUnit unit)
         {
@@ -102,7 +108,7 @@ namespace Warmup.Generator
             w.Line("/// A sample: <c>[WarmupSample] public static " + signature.InputsTypeName + " One => new() { " + Xml(string.Join(", ", signature.Inputs.Select(i => i.PropertyName + " = …"))) + " };</c>");
             w.Line("/// </remarks>");
             w.Line(GeneratedCode);
-            w.Open("public sealed class " + signature.InputsTypeName);
+            w.Open("public sealed class " + signature.InputsTypeName + " : " + Generated + ".IWarmupInputs");
             w.Line("/// <summary>The signature key.</summary>");
             w.Line("public const string SignatureName = " + Names.Literal(signature.Key) + ";");
             foreach (InputModel input in signature.Inputs)
@@ -119,17 +125,30 @@ namespace Warmup.Generator
             }
 
             w.Line();
+            foreach (InputModel input in signature.Inputs)
+            {
+                (string names, string dims) = InputSpec(input);
+                w.Line("private static readonly " + Generated + ".SampleInput " + InputField(input) + " = " + names + (dims.Length == 0 ? ");" : ","));
+                if (dims.Length > 0)
+                {
+                    w.Line("    " + dims + ");");
+                }
+            }
+
+            w.Line();
             w.Line("/// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>");
             w.Line("/// <param name=\"batchSize\">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>");
             w.Line("/// <returns>The request.</returns>");
             w.Open("public " + Serving + ".PredictRequest ToPredictRequest(int batchSize = 0)");
-            w.Line("var request = new " + Serving + ".PredictRequest");
-            w.Line("{");
-            w.Line("    ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },");
-            w.Line("};");
+            w.Line("var request = new " + Serving + ".PredictRequest { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };");
+            if (signature.Inputs.Any(i => i.Rank != 0))
+            {
+                w.Line("var symbols = new global::Warmup.Format.Signatures.TensorSymbols();");
+            }
+
             foreach (InputModel input in signature.Inputs.OrderBy(i => i.Name, StringComparer.Ordinal))
             {
-                EmitTensor(w, input);
+                w.Line("request.Inputs.Add(" + Names.Literal(input.Name) + ", " + Tensor(input) + ");");
             }
 
             w.Line("return request;");
@@ -143,87 +162,47 @@ namespace Warmup.Generator
             w.Close();
         }
 
-        private static void EmitTensor(CodeWriter w, InputModel input)
+        /// <summary>The private field holding an input's <c>SampleInput</c>: named after its property, which is unique.</summary>
+        private static string InputField(InputModel input) => "s_" + input.PropertyName.TrimStart('@');
+
+        /// <summary>
+        /// The input's <c>SampleInput</c>, without the closing parenthesis: its names, and the signature's dimensions (fixed,
+        /// symbolic or unknown; none for a scalar), written on a line of their own.
+        /// </summary>
+        private static (string Names, string Dims) InputSpec(InputModel input)
         {
-            string name = Names.Literal(input.Name);
-            string element = input.ElementType;
-            bool isString = element == "string";
-            bool batched = input.Rank != 0 && (input.Rank < 0 || input.Dims[0] < 0);
-            if (input.BytesPropertyName is not null)
+            string names = "WarmupModelName, SignatureName, " + Names.Literal(input.Name);
+            if (input.Rank < 0)
             {
-                EmitBytesTensor(w, input, name, batched);
-                w.Open("else");
-            }
-            else
-            {
-                w.Open(string.Empty);
+                return (Generated + ".SampleInput.WithUnknownRank(" + names, string.Empty);
             }
 
-            if (input.Rank == 0)
+            var dims = new List<string>();
+            for (int d = 0; d < input.Rank; d++)
             {
-                w.Line("var value = " + input.PropertyName + " ?? throw " + Tensors + ".Missing(" + name + ", SignatureName, WarmupModelName);");
-                w.Line(element + "[] values = new " + element + "[] { value };");
-                w.Line("long[] shape = global::System.Array.Empty<long>();");
-            }
-            else
-            {
-                w.Line("var value = " + input.PropertyName + " ?? throw " + Tensors + ".Missing(" + name + ", SignatureName, WarmupModelName);");
-                w.Line("long[] shape = " + Tensors + ".Shape(value);");
-                if (input.Rank == 1 || input.Rank < 0)
-                {
-                    w.Line(element + "[] values = value;");
-                }
-                else
-                {
-                    w.Line(element + "[] values = " + Tensors + (isString ? ".FlattenStrings(value);" : ".Flatten<" + element + ">(value);"));
-                }
-
-                EmitShapeCheckAndTiling(w, input, name, batched);
+                string symbol = d < input.Symbols.Count ? input.Symbols[d] : string.Empty;
+                dims.Add(input.Dims[d] >= 0
+                    ? Dimension + ".Fixed(" + input.Dims[d].ToString(CultureInfo.InvariantCulture) + ")"
+                    : symbol.Length > 0 ? Dimension + ".Symbolic(" + Names.Literal(symbol) + ")" : Dimension + ".Unknown");
             }
 
-            w.Line(isString
-                ? "request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(" + Tensors + ".CheckStrings(values, " + name + "), shape));"
-                : "request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));");
-            w.Close();
+            return ("new(" + names, string.Join(", ", dims));
         }
 
-        private static void EmitBytesTensor(CodeWriter w, InputModel input, string name, bool batched)
+        /// <summary>The call that checks and converts an input's value (<c>SampleInput</c> in Warmup.Format).</summary>
+        private static string Tensor(InputModel input)
         {
-            w.Open("if (" + input.BytesPropertyName + " is not null)");
-            w.Open("if (" + input.PropertyName + " is not null)");
-            w.Line("throw " + Tensors + ".BothSet(" + name + ", " + Names.Literal(input.PropertyName.TrimStart('@')) + ", " + Names.Literal(input.BytesPropertyName!) + ");");
-            w.Close();
+            bool isString = input.ElementType == "string";
+            string bytes = input.BytesPropertyName is { } b ? ", " + b + ", " + Names.Literal(input.PropertyName.TrimStart('@')) + ", " + Names.Literal(b) : string.Empty;
+            string field = InputField(input);
             if (input.Rank == 0)
             {
-                w.Line("byte[][] values = new byte[][] { " + input.BytesPropertyName + " };");
-                w.Line("long[] shape = global::System.Array.Empty<long>();");
-            }
-            else
-            {
-                w.Line("byte[][] values = " + input.BytesPropertyName + ";");
-                w.Line("long[] shape = new long[] { values.Length };");
-                EmitShapeCheckAndTiling(w, input, name, batched);
+                return isString ? field + ".FromString(" + input.PropertyName + bytes + ")" : field + ".FromScalar(" + input.PropertyName + ")";
             }
 
-            w.Line("request.Inputs.Add(" + name + ", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(" + Tensors + ".CheckBytes(values, " + name + "), shape));");
-            w.Close();
-        }
-
-        /// <summary>Checks <c>shape</c> against the signature's fixed dimensions, then tiles <c>values</c> to the batch size (the batch rule).</summary>
-        private static void EmitShapeCheckAndTiling(CodeWriter w, InputModel input, string name, bool batched)
-        {
-            if (input.Rank > 0)
-            {
-                w.Line(Tensors + ".CheckShape(shape, new long[] { " + string.Join(", ", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + " }, " + name + ", SignatureName, WarmupModelName);");
-            }
-
-            if (batched)
-            {
-                w.Open("if (batchSize > 0)");
-                w.Line("values = " + Tensors + ".Tile(values, shape, batchSize, " + name + ", SignatureName, WarmupModelName);");
-                w.Line("shape[0] = batchSize;");
-                w.Close();
-            }
+            return isString
+                ? field + ".FromStrings(" + input.PropertyName + bytes + ", batchSize, symbols)"
+                : field + ".FromArray<" + input.ElementType + ">(" + input.PropertyName + ", batchSize, symbols)";
         }
 
         private static void EmitExampleInputs(CodeWriter w, ModelUnit unit, SignatureModel signature)
@@ -240,7 +219,7 @@ namespace Warmup.Generator
             w.Line("/// A sample: <c>[WarmupSample] public static " + signature.InputsTypeName + " One => new() { Examples = [new() { … }] };</c>");
             w.Line("/// </remarks>");
             w.Line(GeneratedCode);
-            w.Open("public sealed class " + signature.InputsTypeName);
+            w.Open("public sealed class " + signature.InputsTypeName + " : " + Generated + ".IWarmupInputs");
             w.Line("/// <summary>The signature key.</summary>");
             w.Line("public const string SignatureName = " + Names.Literal(signature.Key) + ";");
             w.Line();
@@ -254,7 +233,7 @@ namespace Warmup.Generator
             w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
             w.Line("/// <returns>The request.</returns>");
             w.Line("public " + Serving + "." + request + " To" + request + "(int batchSize = 0)");
-            w.Line("    => new " + Serving + "." + request + " { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };");
+            w.Line("    => new " + Serving + "." + request + " { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = " + Records + ".ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };");
             w.Line();
             w.Line("/// <summary>Builds the PredictionLog record for the warmup file.</summary>");
             w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
@@ -270,7 +249,7 @@ namespace Warmup.Generator
         {
             w.Line("/// <summary>A tf.Example with the model's declared features; unset features are left out.</summary>");
             w.Line(GeneratedCode);
-            w.Open("public sealed class " + unit.ExampleTypeName);
+            w.Open("public sealed class " + unit.ExampleTypeName + " : " + Generated + ".IWarmupExample");
             foreach (FeatureModel feature in unit.Features)
             {
                 w.Line("/// <summary>Feature <c>" + Xml(feature.Name) + "</c> (" + FeatureList(feature.Kind) + ").</summary>");
@@ -284,54 +263,10 @@ namespace Warmup.Generator
             w.Line("var features = new " + TensorFlow + ".Features();");
             foreach (FeatureModel feature in unit.Features)
             {
-                string key = Names.Literal(feature.Name);
-                w.Open("if (" + feature.PropertyName + " is not null)");
-                switch (feature.Kind)
-                {
-                    case "Int64":
-                        w.Line("var list = new " + TensorFlow + ".Int64List();");
-                        w.Line("list.Value.Add(" + feature.PropertyName + ");");
-                        w.Line("features.Feature.Add(" + key + ", new " + TensorFlow + ".Feature { Int64List = list });");
-                        break;
-                    case "Bytes":
-                    case "String":
-                        w.Line("var list = new " + TensorFlow + ".BytesList();");
-                        w.Open("foreach (var item in " + feature.PropertyName + ")");
-                        w.Line(feature.Kind == "Bytes"
-                            ? "list.Value.Add(global::Google.Protobuf.ByteString.CopyFrom(item ?? throw new global::System.InvalidOperationException(\"Feature \" + " + key + " + \" has a null value.\")));"
-                            : "list.Value.Add(global::Google.Protobuf.ByteString.CopyFromUtf8(item ?? throw new global::System.InvalidOperationException(\"Feature \" + " + key + " + \" has a null value.\")));");
-                        w.Close();
-                        w.Line("features.Feature.Add(" + key + ", new " + TensorFlow + ".Feature { BytesList = list });");
-                        break;
-                    default:
-                        w.Line("var list = new " + TensorFlow + ".FloatList();");
-                        w.Line("list.Value.Add(" + feature.PropertyName + ");");
-                        w.Line("features.Feature.Add(" + key + ", new " + TensorFlow + ".Feature { FloatList = list });");
-                        break;
-                }
-
-                w.Close();
+                w.Line(Records + ".AddFeature(features, " + Names.Literal(feature.Name) + ", " + feature.PropertyName + ");");
             }
 
             w.Line("return new " + TensorFlow + ".Example { Features = features };");
-            w.Close();
-            w.Line();
-            w.Line(Hidden);
-            w.Open("internal static " + Serving + ".Input ToInput(global::System.Collections.Generic.IReadOnlyList<" + unit.ExampleTypeName + ">? examples, " + unit.ExampleTypeName + "? context, int batchSize, string signature)");
-            w.Line("var items = " + Tensors + ".TileList(examples ?? throw " + Tensors + ".Missing(\"Examples\", signature, WarmupModelName), batchSize, signature, WarmupModelName);");
-            w.Open("if (context is null)");
-            w.Line("var list = new " + Serving + ".ExampleList();");
-            w.Open("foreach (var example in items)");
-            w.Line("list.Examples.Add((example ?? throw " + Tensors + ".Missing(\"Examples[i]\", signature, WarmupModelName)).ToExample());");
-            w.Close();
-            w.Line("return new " + Serving + ".Input { ExampleList = list };");
-            w.Close();
-            w.Line();
-            w.Line("var withContext = new " + Serving + ".ExampleListWithContext { Context = context.ToExample() };");
-            w.Open("foreach (var example in items)");
-            w.Line("withContext.Examples.Add((example ?? throw " + Tensors + ".Missing(\"Examples[i]\", signature, WarmupModelName)).ToExample());");
-            w.Close();
-            w.Line("return new " + Serving + ".Input { ExampleListWithContext = withContext };");
             w.Close();
             w.Close();
         }
@@ -340,7 +275,7 @@ namespace Warmup.Generator
         {
             w.Line("/// <summary>One tf.Example input run through several classify/regress signatures at once (MultiInference).</summary>");
             w.Line(GeneratedCode);
-            w.Open("public sealed class " + unit.MultiInferenceTypeName);
+            w.Open("public sealed class " + unit.MultiInferenceTypeName + " : " + Generated + ".IWarmupInputs");
             w.Line("/// <summary>The classify/regress signature keys to run (required), in task order.</summary>");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<string>? Signatures { get; init; }");
             w.Line();
@@ -354,8 +289,8 @@ namespace Warmup.Generator
             w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
             w.Line("/// <returns>The request.</returns>");
             w.Open("public " + Serving + ".MultiInferenceRequest ToMultiInferenceRequest(int batchSize = 0)");
-            w.Line("var request = new " + Serving + ".MultiInferenceRequest { Input = " + unit.ExampleTypeName + ".ToInput(Examples, Context, batchSize, \"multi-inference\") };");
-            w.Open("foreach (string signature in Signatures ?? throw " + Tensors + ".Missing(\"Signatures\", \"multi-inference\", WarmupModelName))");
+            w.Line("var request = new " + Serving + ".MultiInferenceRequest { Input = " + Records + ".ToInput(Examples, Context, batchSize, \"multi-inference\", WarmupModelName) };");
+            w.Open("foreach (string signature in Signatures ?? throw " + Generated + ".SampleInput.Missing(\"Signatures\", \"multi-inference\", WarmupModelName))");
             w.Line("request.Tasks.Add(new " + Serving + ".InferenceTask { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = signature }, MethodName = MethodOf(signature) });");
             w.Close();
             w.Line("return request;");
@@ -386,49 +321,18 @@ namespace Warmup.Generator
             w.Line("/// <returns>The records: per value, per batch size, repeated Iterations times.</returns>");
             w.Line(Hidden);
             w.Line(GeneratedCode);
-            w.Open("internal static global::System.Collections.Generic.IEnumerable<" + Serving + ".PredictionLog> CreateWarmupLogs(int sampleIndex)");
-            w.Open("switch (sampleIndex)");
+            w.Line("internal static global::System.Collections.Generic.IEnumerable<" + Serving + ".PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch");
+            w.Line("{");
             for (int i = 0; i < unit.Samples.Count; i++)
             {
                 SampleModel sample = unit.Samples[i];
                 string access = sample.MemberName + (sample.Kind == SampleMemberKind.Method ? "()" : string.Empty);
-                string sampleName = Names.Literal(sample.Name);
-                string batchSizes = sample.BatchSizes.Count == 0 ? "0" : string.Join(", ", sample.BatchSizes.Select(b => b.ToString(CultureInfo.InvariantCulture)));
-                w.Line("case " + i.ToString(CultureInfo.InvariantCulture) + ":");
-                w.Open(string.Empty);
-                if (sample.IsEnumerable)
-                {
-                    w.Open("foreach (var inputs in " + access + " ?? throw " + Tensors + ".NullSample(" + sampleName + "))");
-                }
-                else
-                {
-                    w.Open(string.Empty);
-                    w.Line("var inputs = " + access + ";");
-                }
-
-                w.Open("foreach (int batchSize in new int[] { " + batchSizes + " })");
-                w.Line("var log = (inputs ?? throw " + Tensors + ".NullSample(" + sampleName + ")).ToPredictionLog(batchSize);");
-                if (sample.Iterations == 1)
-                {
-                    w.Line("yield return log;");
-                }
-                else
-                {
-                    w.Open("for (int iteration = 0; iteration < " + sample.Iterations.ToString(CultureInfo.InvariantCulture) + "; iteration++)");
-                    w.Line("yield return log;");
-                    w.Close();
-                }
-
-                w.Close();
-                w.Close();
-                w.Line("break;");
-                w.Close();
+                string batchSizes = sample.BatchSizes.Count == 0 ? "null" : "new[] { " + string.Join(", ", sample.BatchSizes.Select(b => b.ToString(CultureInfo.InvariantCulture))) + " }";
+                w.Line("    " + i.ToString(CultureInfo.InvariantCulture) + " => " + Records + ".Create(" + access + ", " + Names.Literal(sample.Name) + ", " + batchSizes + ", " + sample.Iterations.ToString(CultureInfo.InvariantCulture) + "),");
             }
 
-            w.Line("default:");
-            w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));");
-            w.Close();
-            w.Close();
+            w.Line("    _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),");
+            w.Line("};");
         }
 
         public static string EmitManifest(IReadOnlyList<ManifestEntry> entries)
@@ -476,137 +380,22 @@ namespace Warmup.Generator
             return w.ToString();
         }
 
-        public const string HelpersText = @"// <auto-generated/>
-#nullable enable
-
-namespace Warmup.Generated
-{
-    /// <summary>Shape checks, flattening and batch tiling used by the generated inputs types.</summary>
-    [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    [global::System.CodeDom.Compiler.GeneratedCode(""Warmup.Generator"", ""0.1.0"")]
-    internal static class WarmupTensors
-    {
-        public static global::System.InvalidOperationException Missing(string input, string signature, string model)
-            => new global::System.InvalidOperationException(""Input '"" + input + ""' of signature '"" + signature + ""' of model '"" + model + ""' is not set: every input is required."");
-
-        public static global::System.InvalidOperationException NullSample(string sample)
-            => new global::System.InvalidOperationException(""Warmup sample '"" + sample + ""' returned null."");
-
-        public static long[] Shape(global::System.Array array)
+        /// <summary>
+        /// The version the build gave this assembly (Directory.Build.props, or -p:Version), without the "+commit" that SourceLink
+        /// appends: the same generator always writes the same bytes, and the baselines do not change with each commit.
+        /// </summary>
+        private static string ReadVersion()
         {
-            var shape = new long[array.Rank];
-            for (int d = 0; d < shape.Length; d++)
+            System.Reflection.Assembly assembly = typeof(Emitter).Assembly;
+            string? version = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+            if (version is null || version.Length == 0)
             {
-                shape[d] = array.GetLongLength(d);
+                version = assembly.GetName().Version?.ToString() ?? "0.0.0";
             }
 
-            return shape;
+            int metadata = version.IndexOf('+');
+            return metadata < 0 ? version : version.Substring(0, metadata);
         }
-
-        public static T[] Flatten<T>(global::System.Array array)
-            where T : unmanaged
-        {
-            // Multi-dimensional arrays are stored row-major, which is TensorFlow's order.
-            ref byte start = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array);
-            return global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref global::System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref start), array.Length).ToArray();
-        }
-
-        public static string[] FlattenStrings(global::System.Array array)
-        {
-            var values = new string[array.Length];
-            int i = 0;
-            foreach (object? value in array)
-            {
-                values[i++] = (string)value!;
-            }
-
-            return values;
-        }
-
-        public static global::System.InvalidOperationException BothSet(string input, string text, string bytes)
-            => new global::System.InvalidOperationException(""Input '"" + input + ""' is set twice: set "" + text + "" or "" + bytes + "", not both."");
-
-        public static byte[][] CheckBytes(byte[][] values, string input)
-        {
-            for (int i = 0; i < values.Length; i++)
-            {
-                if (values[i] is null)
-                {
-                    throw new global::System.InvalidOperationException(""Input '"" + input + ""' has a null byte string at index "" + i + "": DT_STRING values must not be null."");
-                }
-            }
-
-            return values;
-        }
-
-        public static string[] CheckStrings(string[] values, string input)
-        {
-            for (int i = 0; i < values.Length; i++)
-            {
-                if (values[i] is null)
-                {
-                    throw new global::System.InvalidOperationException(""Input '"" + input + ""' has a null string at flat index "" + i + "": DT_STRING values must not be null."");
-                }
-            }
-
-            return values;
-        }
-
-        public static void CheckShape(long[] shape, long[] expected, string input, string signature, string model)
-        {
-            for (int d = 0; d < expected.Length; d++)
-            {
-                if (expected[d] >= 0 && shape[d] != expected[d])
-                {
-                    throw new global::System.InvalidOperationException(
-                        ""Input '"" + input + ""' of signature '"" + signature + ""' of model '"" + model + ""' has "" + shape[d] + "" elements in dimension "" + d + "", but the signature fixes it at "" + expected[d] + ""."");
-                }
-            }
-        }
-
-        /// <summary>Repeats the rows (slices along dimension 0) cyclically until there are <paramref name=""batchSize""/> rows.</summary>
-        public static T[] Tile<T>(T[] values, long[] shape, int batchSize, string input, string signature, string model)
-        {
-            long rows = shape[0];
-            if (rows == 0)
-            {
-                throw new global::System.InvalidOperationException(""Input '"" + input + ""' of signature '"" + signature + ""' of model '"" + model + ""' has no rows to tile to batch size "" + batchSize + ""."");
-            }
-
-            int rowLength = checked((int)(values.Length / rows));
-            var tiled = new T[checked(rowLength * batchSize)];
-            for (int row = 0; row < batchSize; row++)
-            {
-                global::System.Array.Copy(values, (row % rows) * rowLength, tiled, (long)row * rowLength, rowLength);
-            }
-
-            return tiled;
-        }
-
-        /// <summary>Repeats <paramref name=""items""/> cyclically to <paramref name=""batchSize""/> items (0 = as given).</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<T> TileList<T>(global::System.Collections.Generic.IReadOnlyList<T> items, int batchSize, string signature, string model)
-        {
-            if (batchSize <= 0)
-            {
-                return items;
-            }
-
-            if (items.Count == 0)
-            {
-                throw new global::System.InvalidOperationException(""Signature '"" + signature + ""' of model '"" + model + ""' has no examples to tile to batch size "" + batchSize + ""."");
-            }
-
-            var tiled = new T[batchSize];
-            for (int i = 0; i < batchSize; i++)
-            {
-                tiled[i] = items[i % items.Count];
-            }
-
-            return tiled;
-        }
-    }
-}
-";
 
         /// <summary>The type of the <c>Examples</c> property of classify, regress and multi-inference inputs types.</summary>
         internal static string ExamplesType(ModelUnit unit) => "global::System.Collections.Generic.IReadOnlyList<" + unit.ExampleTypeName + ">";

@@ -34,7 +34,7 @@ namespace Warmup.Generator
             ImmutableArray<T> b = other.AsImmutableArray();
             if (a == b)
             {
-                // The same array (e.g. a declaration's cached samples): equal without comparing elements.
+                // The same array: equal without comparing elements.
                 return true;
             }
 
@@ -157,6 +157,8 @@ namespace Warmup.Generator
         string FullName);
 
     /// <summary>One tensor input of a signature, with its C# shape.</summary>
+    /// <remarks><paramref name="Dims"/> is -1 where not fixed; <paramref name="Symbols"/> names such dimensions (ONNX
+    /// <c>dim_param</c>), empty where unnamed, and may be empty as a whole (hand-declared inputs).</remarks>
     internal sealed record InputModel(
         string Name,
         string PropertyName,
@@ -165,7 +167,8 @@ namespace Warmup.Generator
         int Rank,
         EquatableArray<long> Dims,
         int Line,
-        string? BytesPropertyName = null);
+        string? BytesPropertyName = null,
+        EquatableArray<string> Symbols = default);
 
     /// <summary>A tf.Example feature declared with [WarmupFeature].</summary>
     internal sealed record FeatureModel(string Name, string PropertyName, string Kind, string? Signature);
@@ -230,7 +233,6 @@ namespace Warmup.Generator
         bool IsStatic,
         bool HasParameters,
         string? ReturnTypeName,
-        bool IsEnumerable,
         string ReturnTypeDisplay,
         EquatableArray<int> BatchSizes,
         int Iterations,
@@ -252,13 +254,14 @@ namespace Warmup.Generator
 
     internal sealed record SignatureFileSignature(string Key, string Method, int Line, EquatableArray<SignatureFileInput> Inputs);
 
-    internal sealed record SignatureFileInput(string Name, string DType, bool UnknownRank, EquatableArray<long> Dims, int Line);
+    /// <summary>One input of a signature file: <paramref name="Dims"/> is -1 where not fixed, and <paramref name="Symbols"/> names such
+    /// dimensions (empty where unnamed).</summary>
+    internal sealed record SignatureFileInput(string Name, string DType, bool UnknownRank, EquatableArray<long> Dims, EquatableArray<string> Symbols, int Line);
 
     /// <summary>A sample bound to its model and signature: what the emitter needs.</summary>
     internal sealed record SampleModel(
         string MemberName,
         SampleMemberKind Kind,
-        bool IsEnumerable,
         string SignatureKey,
         EquatableArray<int> BatchSizes,
         int Iterations,

@@ -24,7 +24,7 @@ namespace Warmup.Generator
             SyntaxReference? current = context.Attributes[0].ApplicationSyntaxReference;
             foreach (AttributeData attribute in context.TargetSymbol.GetAttributes())
             {
-                if (attribute.AttributeClass?.ToDisplayString() == AttributeSource.ModelAttribute)
+                if (attribute.AttributeClass?.ToDisplayString() == AttributeNames.ModelAttribute)
                 {
                     SyntaxReference? first = attribute.ApplicationSyntaxReference;
                     return first is null || current is null || (first.SyntaxTree == current.SyntaxTree && first.Span == current.Span);
@@ -90,7 +90,7 @@ namespace Warmup.Generator
                 string? attributeName = data.AttributeClass?.ToDisplayString();
                 LocationInfo? attributeLocation = LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
                 ImmutableArray<TypedConstant> args = data.ConstructorArguments;
-                if (attributeName == AttributeSource.InputAttribute && args.Length == 3)
+                if (attributeName == AttributeNames.InputAttribute && args.Length == 3)
                 {
                     string inputName = args[0].Value as string ?? string.Empty;
                     int dtype = args[1].Value is int d ? d : 0;
@@ -119,12 +119,12 @@ namespace Warmup.Generator
 
                     inputs.Add(new DeclaredInput(signature, inputName, DTypeMap.FromEnumValue(dtype), unknownRank, dims.ToEquatableArray(), attributeLocation));
                 }
-                else if (attributeName == AttributeSource.SignatureAttribute && args.Length == 2)
+                else if (attributeName == AttributeNames.SignatureAttribute && args.Length == 2)
                 {
                     string method = (args[1].Value is int m ? m : 0) switch { 1 => "classify", 2 => "regress", _ => "predict" };
                     signatures.Add(new DeclaredSignature(args[0].Value as string ?? string.Empty, method, attributeLocation));
                 }
-                else if (attributeName == AttributeSource.FeatureAttribute && args.Length == 2)
+                else if (attributeName == AttributeNames.FeatureAttribute && args.Length == 2)
                 {
                     string kind = (args[1].Value is int k ? k : 0) switch { 1 => "Int64", 2 => "Bytes", 3 => "String", _ => "Float" };
                     features.Add(new DeclaredFeature(args[0].Value as string ?? string.Empty, kind, attributeLocation));
@@ -153,7 +153,6 @@ namespace Warmup.Generator
             bool IsStatic,
             bool HasParameters,
             string? ElementName,
-            bool IsEnumerable,
             string ReturnTypeDisplay,
             int StaticCount,
             string FilePath,
@@ -210,7 +209,6 @@ namespace Warmup.Generator
                 isStatic,
                 hasParameters,
                 elementName,
-                isEnumerable,
                 returnType?.ToString() ?? "void",
                 isEnumerable ? CountElements(node) : 1,
                 node.SyntaxTree.FilePath,
@@ -246,7 +244,10 @@ namespace Warmup.Generator
                     EquatableArray<long> dims = input.Shape is null
                         ? EquatableArray<long>.Empty
                         : input.Shape.Select(d => d.IsFixed ? d.Size : -1L).ToEquatableArray();
-                    inputs.Add(new SignatureFileInput(input.Name, input.DType, input.Shape is null, dims, input.Line));
+                    EquatableArray<string> symbols = input.Shape is null
+                        ? EquatableArray<string>.Empty
+                        : input.Shape.Select(d => d.Symbol ?? string.Empty).ToEquatableArray();
+                    inputs.Add(new SignatureFileInput(input.Name, input.DType, input.Shape is null, dims, symbols, input.Line));
                 }
 
                 signatures.Add(new SignatureFileSignature(signature.Key, signature.Method, signature.Line, inputs.ToEquatableArray()));

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -10,23 +9,18 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Warmup.Generator
 {
     /// <summary>
-    /// Finds the [WarmupSample] members of a type from its syntax, so that the cost of an edit does not grow with the
-    /// number of samples. Roslyn re-runs every ForAttributeWithMetadataName (and syntax provider) transform for every
-    /// match on every compilation change; so samples are not matched one by one but read by their model's transform
-    /// (one per model) from all of the model's partial declarations. Which attribute a name means is bound once per
-    /// distinct name per declaration (aliases and same-named attributes of other namespaces resolve exactly); everything
-    /// else, including the attribute's arguments when they are literals, is a pure function of syntax and is cached per
-    /// syntax node, which an unchanged member keeps across compilations.
+    /// Finds the [WarmupSample] members of a type from its syntax. Roslyn re-runs every ForAttributeWithMetadataName (and
+    /// syntax provider) transform for every match on every compilation change, and the semantic half of each match is what
+    /// costs; so samples are not matched one by one but read by their model's transform (one per model) from all of the
+    /// model's partial declarations. Which attribute a name means is bound once per distinct name per declaration (aliases
+    /// and same-named attributes of other namespaces resolve exactly); everything else, including the attribute's arguments
+    /// when they are literals, is read from syntax, which is cheap enough to redo on every edit. Nothing is kept between runs.
     /// </summary>
     internal static class SampleScanner
     {
         private const string SampleName = "WarmupSample";
         private const string SampleAttributeName = "WarmupSampleAttribute";
         private const string ModelAttributeName = "WarmupModelAttribute";
-
-        private static readonly ConditionalWeakTable<MemberDeclarationSyntax, MemberAttributes> AttributeCache = new ConditionalWeakTable<MemberDeclarationSyntax, MemberAttributes>();
-        private static readonly ConditionalWeakTable<SyntaxNode, SampleSlot> SampleCache = new ConditionalWeakTable<SyntaxNode, SampleSlot>();
-        private static readonly ConditionalWeakTable<TypeDeclarationSyntax, PartNames> PartCache = new ConditionalWeakTable<TypeDeclarationSyntax, PartNames>();
 
         /// <summary>The samples of a model class, from all its partial declarations, in declaration order.</summary>
         public static EquatableArray<SampleDeclaration> ReadModelSamples(INamedTypeSymbol type, SemanticModel semanticModel, CancellationToken cancellationToken)
@@ -46,28 +40,10 @@ namespace Warmup.Generator
             return new EquatableArray<SampleDeclaration>(samples.ToImmutable());
         }
 
-        /// <summary>
-        /// The samples of one declaration. The list is cached per declaration node and reused while the declaration's
-        /// distinct attribute names bind as before, so an edit elsewhere costs one binding per distinct name, not one
-        /// look per sample.
-        /// </summary>
+        /// <summary>The samples of one declaration, in declaration order.</summary>
         private static ImmutableArray<SampleDeclaration> PartSamples(TypeDeclarationSyntax part, SemanticModel semanticModel, CancellationToken cancellationToken)
         {
             var scope = new NameScope(part, semanticModel);
-            PartNames names = PartCache.GetValue(part, static p => PartNames.Read(p));
-            var resolution = new bool[names.Names.Length];
-            for (int i = 0; i < resolution.Length; i++)
-            {
-                resolution[i] = scope.IsSampleAttribute(names.Names[i], names.FirstUses[i], cancellationToken);
-            }
-
-            if (names.Result is { } cached && SameResolution(cached.Resolution, resolution))
-            {
-                return cached.Samples;
-            }
-
-            // Generic methods bind their attributes where they stand, and non-literal arguments bind: neither is cached.
-            bool cacheable = !names.HasGenericMethods;
             var samples = ImmutableArray.CreateBuilder<SampleDeclaration>();
             foreach (MemberDeclarationSyntax member in part.Members)
             {
@@ -80,18 +56,16 @@ namespace Warmup.Generator
                 {
                     foreach (VariableDeclaratorSyntax variable in field.Declaration.Variables)
                     {
-                        samples.Add(Sample(variable, attribute, scope, ref cacheable, cancellationToken));
+                        samples.Add(Sample(variable, attribute, scope, cancellationToken));
                     }
                 }
                 else
                 {
-                    samples.Add(Sample(member, attribute, scope, ref cacheable, cancellationToken));
+                    samples.Add(Sample(member, attribute, scope, cancellationToken));
                 }
             }
 
-            ImmutableArray<SampleDeclaration> result = samples.ToImmutable();
-            names.Result = cacheable ? new PartResult(resolution, result) : null;
-            return result;
+            return samples.ToImmutable();
         }
 
         /// <summary>
@@ -171,24 +145,6 @@ namespace Warmup.Generator
             return diagnostics.ToEquatableArray();
         }
 
-        private static bool SameResolution(bool[] a, bool[] b)
-        {
-            if (a.Length != b.Length)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < a.Length; i++)
-            {
-                if (a[i] != b[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
         /// <summary>The declarations of <paramref name="type"/>, ordered as the compilation orders its syntax trees.</summary>
         private static List<TypeDeclarationSyntax> Parts(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
         {
@@ -223,47 +179,38 @@ namespace Warmup.Generator
                 return null;
             }
 
-            MemberAttributes attributes = AttributeCache.GetValue(member, static m => MemberAttributes.Read(m));
             // A generic method's type parameters are in scope for its attributes: bind those where they stand.
             bool bindHere = member is MethodDeclarationSyntax { TypeParameterList: not null };
-            for (int i = 0; i < attributes.Attributes.Length; i++)
+            foreach (AttributeListSyntax list in member.AttributeLists)
             {
-                AttributeSyntax attribute = attributes.Attributes[i];
-                if (bindHere ? scope.Bind(attribute, cancellationToken) : scope.IsSampleAttribute(attributes.Names[i], attribute, cancellationToken))
+                if (!AppliesToMember(list, member))
                 {
-                    return attribute;
+                    continue;
+                }
+
+                foreach (AttributeSyntax attribute in list.Attributes)
+                {
+                    if (bindHere ? scope.Bind(attribute, cancellationToken) : scope.IsSampleAttribute(attribute.Name.ToString(), attribute, cancellationToken))
+                    {
+                        return attribute;
+                    }
                 }
             }
 
             return null;
         }
 
-        private static SampleDeclaration Sample(SyntaxNode node, AttributeSyntax attribute, NameScope scope, ref bool cacheable, CancellationToken cancellationToken)
+        private static SampleDeclaration Sample(SyntaxNode node, AttributeSyntax attribute, NameScope scope, CancellationToken cancellationToken)
         {
             try
             {
-                SampleSlot slot = SampleCache.GetOrCreateValue(node);
-                if (slot.Value is { } cached && ReferenceEquals(cached.Attribute, attribute))
-                {
-                    return cached.Declaration;
-                }
-
-                Parser.SampleSyntax syntax = slot.Syntax ??= Parser.ReadSampleSyntax(node);
-                SampleArguments? arguments = SampleArguments.FromSyntax(attribute);
-                if (arguments is not null)
-                {
-                    SampleDeclaration declaration = Create(syntax, arguments);
-                    slot.Value = new CachedSample(attribute, declaration);
-                    return declaration;
-                }
-
-                // Not literals (constants, expressions): bind. Rare, and not cached: the values depend on the compilation.
-                cacheable = false;
-                return Create(syntax, SampleArguments.FromSemanticModel(node, attribute, scope.Model(cancellationToken), cancellationToken));
+                // Not literals (constants, expressions): bind. Rare, so binding costs only where it is needed.
+                SampleArguments arguments = SampleArguments.FromSyntax(attribute)
+                    ?? SampleArguments.FromSemanticModel(node, attribute, scope.Model(cancellationToken), cancellationToken);
+                return Create(Parser.ReadSampleSyntax(node), arguments);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                cacheable = false;
                 string memberName = node switch
                 {
                     VariableDeclaratorSyntax variable => variable.Identifier.ValueText,
@@ -274,7 +221,7 @@ namespace Warmup.Generator
                 LocationInfo? location = LocationInfo.From(node.GetLocation());
                 DiagnosticInfo error = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, "reading sample '" + memberName + "'", exception.GetType().Name + ": " + exception.Message);
                 return new SampleDeclaration(
-                    memberName, SampleMemberKind.Property, true, true, null, false, "?", EquatableArray<int>.Empty, 1,
+                    memberName, SampleMemberKind.Property, true, true, null, "?", EquatableArray<int>.Empty, 1,
                     memberName, -1, string.Empty, 0, location, null, EquatableArray<InitializerInfo>.Empty, new[] { error }.ToEquatableArray());
             }
         }
@@ -286,7 +233,6 @@ namespace Warmup.Generator
                 syntax.IsStatic,
                 syntax.HasParameters,
                 syntax.ElementName,
-                syntax.IsEnumerable,
                 syntax.ReturnTypeDisplay,
                 arguments.BatchSizes,
                 arguments.Iterations,
@@ -317,7 +263,7 @@ namespace Warmup.Generator
         private static bool IsWarmupAttribute(ITypeSymbol? type, string name)
             => type is INamedTypeSymbol { TypeKind: not TypeKind.Error, Arity: 0, ContainingType: null } named
                 && named.Name == name
-                && named.ContainingNamespace is { Name: AttributeSource.Namespace } ns
+                && named.ContainingNamespace is { Name: AttributeNames.Namespace } ns
                 && ns.ContainingNamespace is { IsGlobalNamespace: true };
 
         private static bool IsSampleCandidate(MemberDeclarationSyntax member)
@@ -408,106 +354,6 @@ namespace Warmup.Generator
             public bool Bind(AttributeSyntax attribute, CancellationToken cancellationToken)
                 => IsWarmupAttribute(Model(cancellationToken).GetTypeInfo(attribute, cancellationToken).Type, SampleAttributeName);
         }
-
-        /// <summary>A member's attributes that apply to it, with their names as written (cached per member node).</summary>
-        private sealed class MemberAttributes
-        {
-            private MemberAttributes(AttributeSyntax[] attributes, string[] names)
-            {
-                Attributes = attributes;
-                Names = names;
-            }
-
-            public AttributeSyntax[] Attributes { get; }
-
-            public string[] Names { get; }
-
-            public static MemberAttributes Read(MemberDeclarationSyntax member)
-            {
-                var attributes = new List<AttributeSyntax>();
-                foreach (AttributeListSyntax list in member.AttributeLists)
-                {
-                    if (AppliesToMember(list, member))
-                    {
-                        attributes.AddRange(list.Attributes);
-                    }
-                }
-
-                var names = new string[attributes.Count];
-                for (int i = 0; i < names.Length; i++)
-                {
-                    names[i] = attributes[i].Name.ToString();
-                }
-
-                return new MemberAttributes(attributes.ToArray(), names);
-            }
-        }
-
-        /// <summary>
-        /// The distinct attribute names on one declaration's candidate members (generic methods aside), each with its first
-        /// use; and the samples read the last time, with what the names bound to then.
-        /// </summary>
-        private sealed class PartNames
-        {
-            private PartNames(string[] names, AttributeSyntax[] firstUses, bool hasGenericMethods)
-            {
-                Names = names;
-                FirstUses = firstUses;
-                HasGenericMethods = hasGenericMethods;
-            }
-
-            public string[] Names { get; }
-
-            public AttributeSyntax[] FirstUses { get; }
-
-            public bool HasGenericMethods { get; }
-
-            public PartResult? Result { get; set; }
-
-            public static PartNames Read(TypeDeclarationSyntax part)
-            {
-                var names = new List<string>();
-                var firstUses = new List<AttributeSyntax>();
-                bool hasGenericMethods = false;
-                foreach (MemberDeclarationSyntax member in part.Members)
-                {
-                    if (member.AttributeLists.Count == 0 || !IsSampleCandidate(member))
-                    {
-                        continue;
-                    }
-
-                    if (member is MethodDeclarationSyntax { TypeParameterList: not null })
-                    {
-                        hasGenericMethods = true;
-                        continue;
-                    }
-
-                    MemberAttributes attributes = AttributeCache.GetValue(member, static m => MemberAttributes.Read(m));
-                    for (int i = 0; i < attributes.Names.Length; i++)
-                    {
-                        if (!names.Contains(attributes.Names[i]))
-                        {
-                            names.Add(attributes.Names[i]);
-                            firstUses.Add(attributes.Attributes[i]);
-                        }
-                    }
-                }
-
-                return new PartNames(names.ToArray(), firstUses.ToArray(), hasGenericMethods);
-            }
-        }
-
-        private sealed record PartResult(bool[] Resolution, ImmutableArray<SampleDeclaration> Samples);
-
-        /// <summary>Per candidate node: its syntax reading, and its declaration when the attribute's arguments are literals.</summary>
-        private sealed class SampleSlot
-        {
-            public Parser.SampleSyntax? Syntax { get; set; }
-
-            public CachedSample? Value { get; set; }
-        }
-
-        private sealed record CachedSample(AttributeSyntax Attribute, SampleDeclaration Declaration);
 
         /// <summary>The values of a [WarmupSample]'s named arguments.</summary>
         private sealed class SampleArguments

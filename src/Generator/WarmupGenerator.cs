@@ -50,9 +50,6 @@ namespace Warmup.Generator
             /// <summary>Manifest lines, collected.</summary>
             public const string ManifestEntries = nameof(ManifestEntries);
 
-            /// <summary>Whether any model generates code (shared helpers).</summary>
-            public const string HasModels = nameof(HasModels);
-
             /// <summary>Per model, WARMUP0021: the names it generates.</summary>
             public const string GeneratedNames = nameof(GeneratedNames);
 
@@ -69,16 +66,10 @@ namespace Warmup.Generator
         /// <inheritdoc/>
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            context.RegisterPostInitializationOutput(static post =>
-            {
-                post.AddEmbeddedAttributeDefinition();
-                post.AddSource(AttributeSource.HintName, SourceText.From(AttributeSource.Text, System.Text.Encoding.UTF8));
-            });
-
             // Roslyn re-runs the transform of every match on every compilation change, so samples are not matched one by one:
             // each model's transform reads its samples from its declarations' syntax (SampleScanner), O(models) per edit.
             IncrementalValuesProvider<ModelDeclaration> models = context.SyntaxProvider
-                .ForAttributeWithMetadataName(AttributeSource.ModelAttribute, Parser.IsModelCandidate, static (ctx, ct) => Guard.ParseModel(ctx, ct))
+                .ForAttributeWithMetadataName(AttributeNames.ModelAttribute, Parser.IsModelCandidate, static (ctx, ct) => Guard.ParseModel(ctx, ct))
                 .WithTrackingName(Steps.ModelDeclarations)
                 .Where(static model => model is not null)
                 .Select(static (model, _) => model!);
@@ -130,15 +121,6 @@ namespace Warmup.Generator
                 if (entries.Any(e => e.Samples.Count > 0))
                 {
                     Guard.Emit(spc, "emitting the sample manifest", Emitter.ManifestHintName, () => Emitter.EmitManifest(entries));
-                }
-            });
-
-            IncrementalValueProvider<bool> hasModels = manifest.Select(static (entries, _) => !entries.IsEmpty).WithTrackingName(Steps.HasModels);
-            context.RegisterSourceOutput(hasModels, static (spc, any) =>
-            {
-                if (any)
-                {
-                    Guard.Emit(spc, "emitting tensor helpers", Emitter.HelpersHintName, () => Emitter.HelpersText);
                 }
             });
 
