@@ -17,6 +17,8 @@ internal static class Emitter
     private const string Generated = "global::Warmup.Format.Generated";
     private const string Records = Generated + ".SampleRecords";
     private const string Dimension = "global::Warmup.Format.Signatures.SignatureDimension";
+    private const string ValuesBatchSize = "0 to send the values as written; otherwise tile rows along dimension 0 to this many.";
+    private const string ExamplesBatchSize = "0 to send the examples as written; otherwise repeat them cyclically to this many.";
     private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
 
     /// <summary>The generator's version, from the build (its informational version, without build metadata).</summary>
@@ -137,7 +139,7 @@ internal static class Emitter
 
         w.Line();
         w.Line("/// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>");
+        w.Line("/// <param name=\"batchSize\">" + ValuesBatchSize + "</param>");
         w.Line("/// <returns>The request.</returns>");
         w.Open("public " + Serving + ".PredictRequest ToPredictRequest(int batchSize = 0)");
         w.Line("var request = new " + Serving + ".PredictRequest { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };");
@@ -154,11 +156,7 @@ internal static class Emitter
         w.Line("return request;");
         w.Close();
         w.Line();
-        w.Line("/// <summary>Builds the PredictionLog record for the warmup file.</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>");
-        w.Line("/// <returns>The record.</returns>");
-        w.Line("public " + Serving + ".PredictionLog ToPredictionLog(int batchSize = 0)");
-        w.Line("    => new " + Serving + ".PredictionLog { PredictLog = new " + Serving + ".PredictLog { Request = ToPredictRequest(batchSize) } };");
+        EmitToPredictionLog(w, ValuesBatchSize, "PredictLog", "ToPredictRequest");
         w.Close();
     }
 
@@ -230,18 +228,12 @@ internal static class Emitter
         w.Line("public " + unit.ExampleTypeName + "? Context { get; init; }");
         w.Line();
         w.Line("/// <summary>Builds the " + request + ".</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
+        w.Line("/// <param name=\"batchSize\">" + ExamplesBatchSize + "</param>");
         w.Line("/// <returns>The request.</returns>");
         w.Line("public " + Serving + "." + request + " To" + request + "(int batchSize = 0)");
         w.Line("    => new " + Serving + "." + request + " { ModelSpec = new " + Serving + ".ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = " + Records + ".ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };");
         w.Line();
-        w.Line("/// <summary>Builds the PredictionLog record for the warmup file.</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
-        w.Line("/// <returns>The record.</returns>");
-        w.Line("public " + Serving + ".PredictionLog ToPredictionLog(int batchSize = 0)");
-        w.Line(classify
-            ? "    => new " + Serving + ".PredictionLog { ClassifyLog = new " + Serving + ".ClassifyLog { Request = ToClassificationRequest(batchSize) } };"
-            : "    => new " + Serving + ".PredictionLog { RegressLog = new " + Serving + ".RegressLog { Request = ToRegressionRequest(batchSize) } };");
+        EmitToPredictionLog(w, ExamplesBatchSize, classify ? "ClassifyLog" : "RegressLog", "To" + request);
         w.Close();
     }
 
@@ -286,7 +278,7 @@ internal static class Emitter
         w.Line("public " + unit.ExampleTypeName + "? Context { get; init; }");
         w.Line();
         w.Line("/// <summary>Builds the MultiInferenceRequest: one task per signature.</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
+        w.Line("/// <param name=\"batchSize\">" + ExamplesBatchSize + "</param>");
         w.Line("/// <returns>The request.</returns>");
         w.Open("public " + Serving + ".MultiInferenceRequest ToMultiInferenceRequest(int batchSize = 0)");
         w.Line("var request = new " + Serving + ".MultiInferenceRequest { Input = " + Records + ".ToInput(Examples, Context, batchSize, \"multi-inference\", WarmupModelName) };");
@@ -296,11 +288,7 @@ internal static class Emitter
         w.Line("return request;");
         w.Close();
         w.Line();
-        w.Line("/// <summary>Builds the PredictionLog record for the warmup file.</summary>");
-        w.Line("/// <param name=\"batchSize\">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>");
-        w.Line("/// <returns>The record.</returns>");
-        w.Line("public " + Serving + ".PredictionLog ToPredictionLog(int batchSize = 0)");
-        w.Line("    => new " + Serving + ".PredictionLog { MultiInferenceLog = new " + Serving + ".MultiInferenceLog { Request = ToMultiInferenceRequest(batchSize) } };");
+        EmitToPredictionLog(w, ExamplesBatchSize, "MultiInferenceLog", "ToMultiInferenceRequest");
         w.Line();
         w.Line("private static string MethodOf(string signature) => signature switch");
         w.Line("{");
@@ -312,6 +300,16 @@ internal static class Emitter
         w.Line("    _ => throw new global::System.ArgumentException(\"Signature '\" + signature + \"' of model '\" + WarmupModelName + \"' is not a classify or regress signature.\", nameof(signature)),");
         w.Line("};");
         w.Close();
+    }
+
+    /// <summary>An inputs type's <c>ToPredictionLog</c> (its <c>IWarmupInputs</c> member): the request in its <c>log_type</c>.</summary>
+    private static void EmitToPredictionLog(CodeWriter w, string batchSizeDoc, string logType, string toRequest)
+    {
+        w.Line("/// <summary>Builds the PredictionLog record for the warmup file.</summary>");
+        w.Line("/// <param name=\"batchSize\">" + batchSizeDoc + "</param>");
+        w.Line("/// <returns>The record.</returns>");
+        w.Line("public " + Serving + ".PredictionLog ToPredictionLog(int batchSize = 0)");
+        w.Line("    => new " + Serving + ".PredictionLog { " + logType + " = new " + Serving + "." + logType + " { Request = " + toRequest + "(batchSize) } };");
     }
 
     private static void EmitCreateLogs(CodeWriter w, ModelUnit unit)

@@ -63,45 +63,29 @@ public static class SampleRecords
     /// <param name="features">The example's features.</param>
     /// <param name="key">The feature key.</param>
     /// <param name="values">The values, or <see langword="null"/> to leave the feature out.</param>
-    public static void AddFeature(Features features, string key, float[]? values)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        if (values is not null)
-        {
-            var list = new FloatList();
-            list.Value.Add(values);
-            features.Feature.Add(key, new Feature { FloatList = list });
-        }
-    }
+    public static void AddFeature(Features features, string key, float[]? values) =>
+        Add(features, key, values, static v => new Feature { FloatList = new FloatList { Value = { v } } });
 
     /// <summary>Adds feature <paramref name="key"/> (<c>int64_list</c>) unless <paramref name="values"/> is <see langword="null"/>.</summary>
     /// <param name="features">The example's features.</param>
     /// <param name="key">The feature key.</param>
     /// <param name="values">The values, or <see langword="null"/> to leave the feature out.</param>
-    public static void AddFeature(Features features, string key, long[]? values)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        if (values is not null)
-        {
-            var list = new Int64List();
-            list.Value.Add(values);
-            features.Feature.Add(key, new Feature { Int64List = list });
-        }
-    }
+    public static void AddFeature(Features features, string key, long[]? values) =>
+        Add(features, key, values, static v => new Feature { Int64List = new Int64List { Value = { v } } });
 
     /// <summary>Adds feature <paramref name="key"/> (<c>bytes_list</c>) unless <paramref name="values"/> is <see langword="null"/>.</summary>
     /// <param name="features">The example's features.</param>
     /// <param name="key">The feature key.</param>
     /// <param name="values">The values, or <see langword="null"/> to leave the feature out.</param>
     public static void AddFeature(Features features, string key, byte[][]? values) =>
-        AddBytes(features, key, values, ByteString.CopyFrom);
+        Add(features, key, values, v => Bytes(key, v, ByteString.CopyFrom));
 
     /// <summary>Adds feature <paramref name="key"/> (<c>bytes_list</c> of UTF-8 text) unless <paramref name="values"/> is <see langword="null"/>.</summary>
     /// <param name="features">The example's features.</param>
     /// <param name="key">The feature key.</param>
     /// <param name="values">The values, or <see langword="null"/> to leave the feature out.</param>
     public static void AddFeature(Features features, string key, string[]? values) =>
-        AddBytes(features, key, values, ByteString.CopyFromUtf8);
+        Add(features, key, values, v => Bytes(key, v, ByteString.CopyFromUtf8));
 
     private static IEnumerable<PredictionLog> Records(IEnumerable<IWarmupInputs?>? values, string sample, int[] batchSizes, int iterations)
     {
@@ -120,20 +104,26 @@ public static class SampleRecords
 
     private static InvalidOperationException NullSample(string sample) => new($"Warmup sample '{sample}' returned null.");
 
-    private static void AddBytes<T>(Features features, string key, T[]? values, Func<T, ByteString> copy)
-        where T : class
+    /// <summary>Adds a feature unless its values are <see langword="null"/> (unset features are left out).</summary>
+    private static void Add<T>(Features features, string key, T[]? values, Func<T[], Feature> feature)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (values is not null)
         {
-            var list = new BytesList();
-            foreach (var item in values)
-            {
-                list.Value.Add(copy(item ?? throw new InvalidOperationException($"Feature {key} has a null value.")));
-            }
-
-            features.Feature.Add(key, new Feature { BytesList = list });
+            features.Feature.Add(key, feature(values));
         }
+    }
+
+    private static Feature Bytes<T>(string key, T[] values, Func<T, ByteString> copy)
+        where T : class
+    {
+        var list = new BytesList();
+        foreach (var item in values)
+        {
+            list.Value.Add(copy(item ?? throw new InvalidOperationException($"Feature {key} has a null value.")));
+        }
+
+        return new Feature { BytesList = list };
     }
 
     /// <summary>Repeats <paramref name="items"/> cyclically to <paramref name="batchSize"/> items (0 = as given).</summary>
