@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using Warmup.Format.Protos.Serving;
-using Warmup.Format.Protos.TensorFlow;
 
 namespace Warmup.Format.Generated;
 
@@ -12,13 +11,4 @@ public interface IWarmupInputs
     /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
     /// <returns>The record.</returns>
     PredictionLog ToPredictionLog(int batchSize);
-}
-
-/// <summary>A generated tf.Example type (<c>WarmupExample</c>): one example of classify, regress and multi-inference inputs.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public interface IWarmupExample
-{
-    /// <summary>Builds the tf.Example.</summary>
-    /// <returns>The example.</returns>
-    Example ToExample();
 }
