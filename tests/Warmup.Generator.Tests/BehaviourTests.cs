@@ -202,7 +202,44 @@ public class BehaviourTests
         var missing = Assert.Throws<InvalidOperationException>(() => manifest.Samples[0].CreateLogs().ToList());
         Assert.Equal("Input 'x' of signature 'serving_default' of model 'half_plus_two' is not set: every input is required.", missing.Message);
         var wide = Assert.Throws<InvalidOperationException>(() => manifest.Samples[1].CreateLogs().ToList());
-        Assert.Equal("Input 'x' of signature 'serving_default' of model 'half_plus_two' has 2 elements in dimension 1, but the signature fixes it at 1.", wide.Message);
+        // Format's shape rule (TensorRules, as `warmup validate` applies it), with the input, signature and model named.
+        Assert.Equal("Input \"x\" of signature \"serving_default\" of model \"half_plus_two\" has shape [1,2]: size 2 in dimension 1 where the model takes 1 (model input \"x\" is [?,1]). Write the sample with the model's shape.", wide.Message);
+    }
+
+    [Fact]
+    public void A_symbolic_dimension_gets_one_size_per_record()
+    {
+        var scenario = new Scenarios.Scenario("Symbols", """
+            using Warmup;
+
+            [WarmupModel("multi_input")]
+            public partial class Symbols
+            {
+                [WarmupSample]
+                public static ServingDefaultInputs Uneven => Make();
+
+                [WarmupSample(BatchSizes = new[] { 3 })]
+                public static ServingDefaultInputs Tiled => Make();
+
+                private static ServingDefaultInputs Make() => new()
+                {
+                    Image = new float[1, 2, 2],
+                    Ids = new long[2, 3],
+                    Mask = [true],
+                    Scale = (System.Half)1,
+                    Label = ["a"],
+                    Level = [1],
+                };
+            }
+            """, ("/src/obj/warmup/multi_input.warmup-signature", Scenarios.MultiInputSignature));
+        IWarmupManifest manifest = LoadManifest(scenario, out _);
+
+        // Inputs are added (and checked) in ordinal order of name: "ids" gives "batch" its size first.
+        var uneven = Assert.Throws<InvalidOperationException>(() => manifest.Samples[0].CreateLogs().ToList());
+        Assert.Equal("Input \"image\" of signature \"serving_default\" of model \"multi_input\" has shape [1,2,2]: size 1 for dimension \"batch\", which is 2 in input \"ids\" (model input \"image\" is [batch,2,2]). Write the sample with the model's shape.", uneven.Message);
+        // Tiled to one batch size, every batch input agrees.
+        var tiled = Assert.Single(manifest.Samples[1].CreateLogs()).PredictLog.Request.Inputs;
+        Assert.All(new[] { "ids", "image", "label", "level", "mask" }, name => Assert.Equal(3, tiled[name].TensorShape.Dim[0].Size));
     }
 
     private static List<PredictionLog> Load(Scenarios.Scenario scenario, out IReadOnlyList<WarmupSample> samples)

@@ -14,8 +14,8 @@ partial class HalfPlusTwoBatches
     /// No features are declared yet.
     /// A sample: <c>[WarmupSample] public static ClassifyXToYInputs One => new() { Examples = [new() { … }] };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class ClassifyXToYInputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class ClassifyXToYInputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "classify_x_to_y";
@@ -30,7 +30,7 @@ partial class HalfPlusTwoBatches
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.ClassificationRequest ToClassificationRequest(int batchSize = 0)
-            => new global::Warmup.Format.Protos.Serving.ClassificationRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+            => new global::Warmup.Format.Protos.Serving.ClassificationRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
         /// <summary>Builds the PredictionLog record for the warmup file.</summary>
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -47,8 +47,8 @@ partial class HalfPlusTwoBatches
     /// No features are declared yet.
     /// A sample: <c>[WarmupSample] public static RegressX2ToY3Inputs One => new() { Examples = [new() { … }] };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class RegressX2ToY3Inputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class RegressX2ToY3Inputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "regress_x2_to_y3";
@@ -63,7 +63,7 @@ partial class HalfPlusTwoBatches
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
         /// <summary>Builds the PredictionLog record for the warmup file.</summary>
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -80,8 +80,8 @@ partial class HalfPlusTwoBatches
     /// No features are declared yet.
     /// A sample: <c>[WarmupSample] public static RegressXToYInputs One => new() { Examples = [new() { … }] };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class RegressXToYInputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class RegressXToYInputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "regress_x_to_y";
@@ -96,7 +96,7 @@ partial class HalfPlusTwoBatches
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
         /// <summary>Builds the PredictionLog record for the warmup file.</summary>
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -113,8 +113,8 @@ partial class HalfPlusTwoBatches
     /// No features are declared yet.
     /// A sample: <c>[WarmupSample] public static RegressXToY2Inputs One => new() { Examples = [new() { … }] };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class RegressXToY2Inputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class RegressXToY2Inputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "regress_x_to_y2";
@@ -129,7 +129,7 @@ partial class HalfPlusTwoBatches
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+            => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
         /// <summary>Builds the PredictionLog record for the warmup file.</summary>
         /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -146,8 +146,8 @@ partial class HalfPlusTwoBatches
     /// </list>
     /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { X = … };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class ServingDefaultInputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "serving_default";
@@ -155,27 +155,17 @@ partial class HalfPlusTwoBatches
         /// <summary>Input <c>x</c>: DT_FLOAT, shape [-1,1].</summary>
         public float[,]? X { get; init; }
 
+        private static readonly global::Warmup.Format.Generated.SampleInput s_X = new(WarmupModelName, SignatureName, "x",
+            global::Warmup.Format.Signatures.SignatureDimension.Unknown, global::Warmup.Format.Signatures.SignatureDimension.Fixed(1));
+
         /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
         /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
         {
-            var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-            {
-                ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-            };
-            {
-                var value = X ?? throw global::Warmup.Generated.WarmupTensors.Missing("x", SignatureName, WarmupModelName);
-                long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                float[] values = global::Warmup.Generated.WarmupTensors.Flatten<float>(value);
-                global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 1 }, "x", SignatureName, WarmupModelName);
-                if (batchSize > 0)
-                {
-                    values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "x", SignatureName, WarmupModelName);
-                    shape[0] = batchSize;
-                }
-                request.Inputs.Add("x", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-            }
+            var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+            var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+            request.Inputs.Add("x", s_X.FromArray<float>(X, batchSize, symbols));
             return request;
         }
 
@@ -187,8 +177,8 @@ partial class HalfPlusTwoBatches
     }
 
     /// <summary>A tf.Example with the model's declared features; unset features are left out.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class WarmupExample
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class WarmupExample : global::Warmup.Format.Generated.IWarmupExample
     {
         /// <summary>Builds the tf.Example, features in ordinal order of name.</summary>
         /// <returns>The example.</returns>
@@ -197,33 +187,11 @@ partial class HalfPlusTwoBatches
             var features = new global::Warmup.Format.Protos.TensorFlow.Features();
             return new global::Warmup.Format.Protos.TensorFlow.Example { Features = features };
         }
-
-        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        internal static global::Warmup.Format.Protos.Serving.Input ToInput(global::System.Collections.Generic.IReadOnlyList<WarmupExample>? examples, WarmupExample? context, int batchSize, string signature)
-        {
-            var items = global::Warmup.Generated.WarmupTensors.TileList(examples ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples", signature, WarmupModelName), batchSize, signature, WarmupModelName);
-            if (context is null)
-            {
-                var list = new global::Warmup.Format.Protos.Serving.ExampleList();
-                foreach (var example in items)
-                {
-                    list.Examples.Add((example ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples[i]", signature, WarmupModelName)).ToExample());
-                }
-                return new global::Warmup.Format.Protos.Serving.Input { ExampleList = list };
-            }
-
-            var withContext = new global::Warmup.Format.Protos.Serving.ExampleListWithContext { Context = context.ToExample() };
-            foreach (var example in items)
-            {
-                withContext.Examples.Add((example ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples[i]", signature, WarmupModelName)).ToExample());
-            }
-            return new global::Warmup.Format.Protos.Serving.Input { ExampleListWithContext = withContext };
-        }
     }
 
     /// <summary>One tf.Example input run through several classify/regress signatures at once (MultiInference).</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class MultiInferenceInputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class MultiInferenceInputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The classify/regress signature keys to run (required), in task order.</summary>
         public global::System.Collections.Generic.IReadOnlyList<string>? Signatures { get; init; }
@@ -239,8 +207,8 @@ partial class HalfPlusTwoBatches
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.MultiInferenceRequest ToMultiInferenceRequest(int batchSize = 0)
         {
-            var request = new global::Warmup.Format.Protos.Serving.MultiInferenceRequest { Input = WarmupExample.ToInput(Examples, Context, batchSize, "multi-inference") };
-            foreach (string signature in Signatures ?? throw global::Warmup.Generated.WarmupTensors.Missing("Signatures", "multi-inference", WarmupModelName))
+            var request = new global::Warmup.Format.Protos.Serving.MultiInferenceRequest { Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, "multi-inference", WarmupModelName) };
+            foreach (string signature in Signatures ?? throw global::Warmup.Format.Generated.SampleInput.Missing("Signatures", "multi-inference", WarmupModelName))
             {
                 request.Tasks.Add(new global::Warmup.Format.Protos.Serving.InferenceTask { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = signature }, MethodName = MethodOf(signature) });
             }
@@ -267,25 +235,10 @@ partial class HalfPlusTwoBatches
     /// <param name="sampleIndex">The sample's index.</param>
     /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
     {
-        switch (sampleIndex)
-        {
-            case 0:
-            {
-                foreach (var inputs in Rows() ?? throw global::Warmup.Generated.WarmupTensors.NullSample("HalfPlusTwoBatches.Rows"))
-                {
-                    foreach (int batchSize in new int[] { 1, 4, 32 })
-                    {
-                        var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("HalfPlusTwoBatches.Rows")).ToPredictionLog(batchSize);
-                        yield return log;
-                    }
-                }
-                break;
-            }
-            default:
-                throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-        }
-    }
+        0 => global::Warmup.Format.Generated.SampleRecords.Create(Rows(), "HalfPlusTwoBatches.Rows", new[] { 1, 4, 32 }, 1),
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+    };
 }

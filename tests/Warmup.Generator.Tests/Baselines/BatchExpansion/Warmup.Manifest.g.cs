@@ -6,7 +6,7 @@
 namespace Warmup.Generated
 {
     /// <summary>Every [WarmupSample] of this assembly, ordered by model name (ordinal), then declaration order.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
     internal sealed class WarmupSampleManifest : global::Warmup.Format.Samples.IWarmupManifest
     {
         private static readonly global::Warmup.Format.Samples.WarmupSample[] s_samples =

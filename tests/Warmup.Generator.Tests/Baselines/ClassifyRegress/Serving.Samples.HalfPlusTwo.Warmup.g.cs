@@ -16,8 +16,8 @@ namespace Serving.Samples
         /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
         /// A sample: <c>[WarmupSample] public static ClassifyXToYInputs One => new() { Examples = [new() { … }] };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class ClassifyXToYInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class ClassifyXToYInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "classify_x_to_y";
@@ -32,7 +32,7 @@ namespace Serving.Samples
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.ClassificationRequest ToClassificationRequest(int batchSize = 0)
-                => new global::Warmup.Format.Protos.Serving.ClassificationRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+                => new global::Warmup.Format.Protos.Serving.ClassificationRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
             /// <summary>Builds the PredictionLog record for the warmup file.</summary>
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -49,8 +49,8 @@ namespace Serving.Samples
         /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
         /// A sample: <c>[WarmupSample] public static RegressX2ToY3Inputs One => new() { Examples = [new() { … }] };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class RegressX2ToY3Inputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class RegressX2ToY3Inputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "regress_x2_to_y3";
@@ -65,7 +65,7 @@ namespace Serving.Samples
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
             /// <summary>Builds the PredictionLog record for the warmup file.</summary>
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -82,8 +82,8 @@ namespace Serving.Samples
         /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
         /// A sample: <c>[WarmupSample] public static RegressXToYInputs One => new() { Examples = [new() { … }] };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class RegressXToYInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class RegressXToYInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "regress_x_to_y";
@@ -98,7 +98,7 @@ namespace Serving.Samples
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
             /// <summary>Builds the PredictionLog record for the warmup file.</summary>
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -115,8 +115,8 @@ namespace Serving.Samples
         /// Declared features: id (int64_list), raw (bytes_list), tag (bytes_list, UTF-8), x (float_list).
         /// A sample: <c>[WarmupSample] public static RegressXToY2Inputs One => new() { Examples = [new() { … }] };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class RegressXToY2Inputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class RegressXToY2Inputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "regress_x_to_y2";
@@ -131,7 +131,7 @@ namespace Serving.Samples
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.RegressionRequest ToRegressionRequest(int batchSize = 0)
-                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = WarmupExample.ToInput(Examples, Context, batchSize, SignatureName) };
+                => new global::Warmup.Format.Protos.Serving.RegressionRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName }, Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, SignatureName, WarmupModelName) };
 
             /// <summary>Builds the PredictionLog record for the warmup file.</summary>
             /// <param name="batchSize">0 to send the examples as written; otherwise repeat them cyclically to this many.</param>
@@ -148,8 +148,8 @@ namespace Serving.Samples
         /// </list>
         /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { X = … };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class ServingDefaultInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "serving_default";
@@ -157,27 +157,17 @@ namespace Serving.Samples
             /// <summary>Input <c>x</c>: DT_FLOAT, shape [-1,1].</summary>
             public float[,]? X { get; init; }
 
+            private static readonly global::Warmup.Format.Generated.SampleInput s_X = new(WarmupModelName, SignatureName, "x",
+                global::Warmup.Format.Signatures.SignatureDimension.Unknown, global::Warmup.Format.Signatures.SignatureDimension.Fixed(1));
+
             /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
             /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
             {
-                var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-                {
-                    ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-                };
-                {
-                    var value = X ?? throw global::Warmup.Generated.WarmupTensors.Missing("x", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    float[] values = global::Warmup.Generated.WarmupTensors.Flatten<float>(value);
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 1 }, "x", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "x", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("x", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
+                var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+                var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+                request.Inputs.Add("x", s_X.FromArray<float>(X, batchSize, symbols));
                 return request;
             }
 
@@ -189,8 +179,8 @@ namespace Serving.Samples
         }
 
         /// <summary>A tf.Example with the model's declared features; unset features are left out.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class WarmupExample
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class WarmupExample : global::Warmup.Format.Generated.IWarmupExample
         {
             /// <summary>Feature <c>id</c> (int64_list).</summary>
             public long[]? Id { get; init; }
@@ -209,65 +199,17 @@ namespace Serving.Samples
             public global::Warmup.Format.Protos.TensorFlow.Example ToExample()
             {
                 var features = new global::Warmup.Format.Protos.TensorFlow.Features();
-                if (Id is not null)
-                {
-                    var list = new global::Warmup.Format.Protos.TensorFlow.Int64List();
-                    list.Value.Add(Id);
-                    features.Feature.Add("id", new global::Warmup.Format.Protos.TensorFlow.Feature { Int64List = list });
-                }
-                if (Raw is not null)
-                {
-                    var list = new global::Warmup.Format.Protos.TensorFlow.BytesList();
-                    foreach (var item in Raw)
-                    {
-                        list.Value.Add(global::Google.Protobuf.ByteString.CopyFrom(item ?? throw new global::System.InvalidOperationException("Feature " + "raw" + " has a null value.")));
-                    }
-                    features.Feature.Add("raw", new global::Warmup.Format.Protos.TensorFlow.Feature { BytesList = list });
-                }
-                if (Tag is not null)
-                {
-                    var list = new global::Warmup.Format.Protos.TensorFlow.BytesList();
-                    foreach (var item in Tag)
-                    {
-                        list.Value.Add(global::Google.Protobuf.ByteString.CopyFromUtf8(item ?? throw new global::System.InvalidOperationException("Feature " + "tag" + " has a null value.")));
-                    }
-                    features.Feature.Add("tag", new global::Warmup.Format.Protos.TensorFlow.Feature { BytesList = list });
-                }
-                if (X is not null)
-                {
-                    var list = new global::Warmup.Format.Protos.TensorFlow.FloatList();
-                    list.Value.Add(X);
-                    features.Feature.Add("x", new global::Warmup.Format.Protos.TensorFlow.Feature { FloatList = list });
-                }
+                global::Warmup.Format.Generated.SampleRecords.AddFeature(features, "id", Id);
+                global::Warmup.Format.Generated.SampleRecords.AddFeature(features, "raw", Raw);
+                global::Warmup.Format.Generated.SampleRecords.AddFeature(features, "tag", Tag);
+                global::Warmup.Format.Generated.SampleRecords.AddFeature(features, "x", X);
                 return new global::Warmup.Format.Protos.TensorFlow.Example { Features = features };
-            }
-
-            [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-            internal static global::Warmup.Format.Protos.Serving.Input ToInput(global::System.Collections.Generic.IReadOnlyList<WarmupExample>? examples, WarmupExample? context, int batchSize, string signature)
-            {
-                var items = global::Warmup.Generated.WarmupTensors.TileList(examples ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples", signature, WarmupModelName), batchSize, signature, WarmupModelName);
-                if (context is null)
-                {
-                    var list = new global::Warmup.Format.Protos.Serving.ExampleList();
-                    foreach (var example in items)
-                    {
-                        list.Examples.Add((example ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples[i]", signature, WarmupModelName)).ToExample());
-                    }
-                    return new global::Warmup.Format.Protos.Serving.Input { ExampleList = list };
-                }
-
-                var withContext = new global::Warmup.Format.Protos.Serving.ExampleListWithContext { Context = context.ToExample() };
-                foreach (var example in items)
-                {
-                    withContext.Examples.Add((example ?? throw global::Warmup.Generated.WarmupTensors.Missing("Examples[i]", signature, WarmupModelName)).ToExample());
-                }
-                return new global::Warmup.Format.Protos.Serving.Input { ExampleListWithContext = withContext };
             }
         }
 
         /// <summary>One tf.Example input run through several classify/regress signatures at once (MultiInference).</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class MultiInferenceInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class MultiInferenceInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The classify/regress signature keys to run (required), in task order.</summary>
             public global::System.Collections.Generic.IReadOnlyList<string>? Signatures { get; init; }
@@ -283,8 +225,8 @@ namespace Serving.Samples
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.MultiInferenceRequest ToMultiInferenceRequest(int batchSize = 0)
             {
-                var request = new global::Warmup.Format.Protos.Serving.MultiInferenceRequest { Input = WarmupExample.ToInput(Examples, Context, batchSize, "multi-inference") };
-                foreach (string signature in Signatures ?? throw global::Warmup.Generated.WarmupTensors.Missing("Signatures", "multi-inference", WarmupModelName))
+                var request = new global::Warmup.Format.Protos.Serving.MultiInferenceRequest { Input = global::Warmup.Format.Generated.SampleRecords.ToInput(Examples, Context, batchSize, "multi-inference", WarmupModelName) };
+                foreach (string signature in Signatures ?? throw global::Warmup.Format.Generated.SampleInput.Missing("Signatures", "multi-inference", WarmupModelName))
                 {
                     request.Tasks.Add(new global::Warmup.Format.Protos.Serving.InferenceTask { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = signature }, MethodName = MethodOf(signature) });
                 }
@@ -311,65 +253,14 @@ namespace Serving.Samples
         /// <param name="sampleIndex">The sample's index.</param>
         /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
         {
-            switch (sampleIndex)
-            {
-                case 0:
-                {
-                    {
-                        var inputs = Regress;
-                        foreach (int batchSize in new int[] { 0 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("HalfPlusTwo.Regress")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                case 1:
-                {
-                    {
-                        var inputs = Classify;
-                        foreach (int batchSize in new int[] { 0 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("HalfPlusTwo.Classify")).ToPredictionLog(batchSize);
-                            for (int iteration = 0; iteration < 2; iteration++)
-                            {
-                                yield return log;
-                            }
-                        }
-                    }
-                    break;
-                }
-                case 2:
-                {
-                    {
-                        var inputs = Multi;
-                        foreach (int batchSize in new int[] { 0 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("multi")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                case 3:
-                {
-                    {
-                        var inputs = Regress2;
-                        foreach (int batchSize in new int[] { 3 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("HalfPlusTwo.Regress2")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-            }
-        }
+            0 => global::Warmup.Format.Generated.SampleRecords.Create(Regress, "HalfPlusTwo.Regress", null, 1),
+            1 => global::Warmup.Format.Generated.SampleRecords.Create(Classify, "HalfPlusTwo.Classify", null, 2),
+            2 => global::Warmup.Format.Generated.SampleRecords.Create(Multi, "multi", null, 1),
+            3 => global::Warmup.Format.Generated.SampleRecords.Create(Regress2, "HalfPlusTwo.Regress2", new[] { 3 }, 1),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+        };
     }
 }

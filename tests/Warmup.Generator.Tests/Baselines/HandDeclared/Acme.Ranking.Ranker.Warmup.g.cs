@@ -16,8 +16,8 @@ namespace Acme.Ranking
         /// </list>
         /// A sample: <c>[WarmupSample] public static EmbedInputs One => new() { Tokens = … };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class EmbedInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class EmbedInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "embed";
@@ -28,42 +28,16 @@ namespace Acme.Ranking
             /// <summary>Input <c>tokens</c> as raw bytes (binary-safe DT_STRING); set this or <see cref="Tokens"/>.</summary>
             public byte[][]? TokensBytes { get; init; }
 
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Tokens = global::Warmup.Format.Generated.SampleInput.WithUnknownRank(WarmupModelName, SignatureName, "tokens");
+
             /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
             /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
             {
-                var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-                {
-                    ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-                };
-                if (TokensBytes is not null)
-                {
-                    if (Tokens is not null)
-                    {
-                        throw global::Warmup.Generated.WarmupTensors.BothSet("tokens", "Tokens", "TokensBytes");
-                    }
-                    byte[][] values = TokensBytes;
-                    long[] shape = new long[] { values.Length };
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "tokens", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("tokens", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckBytes(values, "tokens"), shape));
-                }
-                else
-                {
-                    var value = Tokens ?? throw global::Warmup.Generated.WarmupTensors.Missing("tokens", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    string[] values = value;
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "tokens", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("tokens", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckStrings(values, "tokens"), shape));
-                }
+                var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+                var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+                request.Inputs.Add("tokens", s_Tokens.FromStrings(Tokens, TokensBytes, "Tokens", "TokensBytes", batchSize, symbols));
                 return request;
             }
 
@@ -84,8 +58,8 @@ namespace Acme.Ranking
         /// </list>
         /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { QueryIds = …, Dense = …, Temperature = … };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class ServingDefaultInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "serving_default";
@@ -99,45 +73,22 @@ namespace Acme.Ranking
             /// <summary>Input <c>temperature</c>: DT_FLOAT, shape [].</summary>
             public float? Temperature { get; init; }
 
+            private static readonly global::Warmup.Format.Generated.SampleInput s_QueryIds = new(WarmupModelName, SignatureName, "query_ids",
+                global::Warmup.Format.Signatures.SignatureDimension.Unknown, global::Warmup.Format.Signatures.SignatureDimension.Fixed(8));
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Dense = new(WarmupModelName, SignatureName, "dense",
+                global::Warmup.Format.Signatures.SignatureDimension.Unknown, global::Warmup.Format.Signatures.SignatureDimension.Fixed(4));
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Temperature = new(WarmupModelName, SignatureName, "temperature");
+
             /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
             /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
             {
-                var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-                {
-                    ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-                };
-                {
-                    var value = Dense ?? throw global::Warmup.Generated.WarmupTensors.Missing("dense", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    float[] values = global::Warmup.Generated.WarmupTensors.Flatten<float>(value);
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 4 }, "dense", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "dense", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("dense", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                {
-                    var value = QueryIds ?? throw global::Warmup.Generated.WarmupTensors.Missing("query_ids", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    long[] values = global::Warmup.Generated.WarmupTensors.Flatten<long>(value);
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 8 }, "query_ids", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "query_ids", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("query_ids", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                {
-                    var value = Temperature ?? throw global::Warmup.Generated.WarmupTensors.Missing("temperature", SignatureName, WarmupModelName);
-                    float[] values = new float[] { value };
-                    long[] shape = global::System.Array.Empty<long>();
-                    request.Inputs.Add("temperature", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
+                var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+                var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+                request.Inputs.Add("dense", s_Dense.FromArray<float>(Dense, batchSize, symbols));
+                request.Inputs.Add("query_ids", s_QueryIds.FromArray<long>(QueryIds, batchSize, symbols));
+                request.Inputs.Add("temperature", s_Temperature.FromScalar(Temperature));
                 return request;
             }
 
@@ -152,38 +103,12 @@ namespace Acme.Ranking
         /// <param name="sampleIndex">The sample's index.</param>
         /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
         {
-            switch (sampleIndex)
-            {
-                case 0:
-                {
-                    foreach (var inputs in Requests() ?? throw global::Warmup.Generated.WarmupTensors.NullSample("Ranker.Requests"))
-                    {
-                        foreach (int batchSize in new int[] { 0 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("Ranker.Requests")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                case 1:
-                {
-                    {
-                        var inputs = Embed;
-                        foreach (int batchSize in new int[] { 2 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("Ranker.Embed")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-            }
-        }
+            0 => global::Warmup.Format.Generated.SampleRecords.Create(Requests(), "Ranker.Requests", null, 1),
+            1 => global::Warmup.Format.Generated.SampleRecords.Create(Embed, "Ranker.Embed", new[] { 2 }, 1),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+        };
     }
 }

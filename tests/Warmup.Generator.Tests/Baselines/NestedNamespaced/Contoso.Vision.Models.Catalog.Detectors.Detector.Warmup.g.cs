@@ -21,8 +21,8 @@ namespace Contoso.Vision.Models
                 /// </list>
                 /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { Image = …, ScoreThreshold = … };</c>
                 /// </remarks>
-                [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-                public sealed class ServingDefaultInputs
+                [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+                public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
                 {
                     /// <summary>The signature key.</summary>
                     public const string SignatureName = "serving_default";
@@ -33,33 +33,19 @@ namespace Contoso.Vision.Models
                     /// <summary>Input <c>score_threshold</c>: DT_FLOAT, shape [].</summary>
                     public float? ScoreThreshold { get; init; }
 
+                    private static readonly global::Warmup.Format.Generated.SampleInput s_Image = new(WarmupModelName, SignatureName, "image",
+                        global::Warmup.Format.Signatures.SignatureDimension.Unknown, global::Warmup.Format.Signatures.SignatureDimension.Fixed(2), global::Warmup.Format.Signatures.SignatureDimension.Fixed(2), global::Warmup.Format.Signatures.SignatureDimension.Fixed(3));
+                    private static readonly global::Warmup.Format.Generated.SampleInput s_ScoreThreshold = new(WarmupModelName, SignatureName, "score_threshold");
+
                     /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
                     /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
                     /// <returns>The request.</returns>
                     public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
                     {
-                        var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-                        {
-                            ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-                        };
-                        {
-                            var value = Image ?? throw global::Warmup.Generated.WarmupTensors.Missing("image", SignatureName, WarmupModelName);
-                            long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                            byte[] values = global::Warmup.Generated.WarmupTensors.Flatten<byte>(value);
-                            global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 2, 2, 3 }, "image", SignatureName, WarmupModelName);
-                            if (batchSize > 0)
-                            {
-                                values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "image", SignatureName, WarmupModelName);
-                                shape[0] = batchSize;
-                            }
-                            request.Inputs.Add("image", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                        }
-                        {
-                            var value = ScoreThreshold ?? throw global::Warmup.Generated.WarmupTensors.Missing("score_threshold", SignatureName, WarmupModelName);
-                            float[] values = new float[] { value };
-                            long[] shape = global::System.Array.Empty<long>();
-                            request.Inputs.Add("score_threshold", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                        }
+                        var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+                        var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+                        request.Inputs.Add("image", s_Image.FromArray<byte>(Image, batchSize, symbols));
+                        request.Inputs.Add("score_threshold", s_ScoreThreshold.FromScalar(ScoreThreshold));
                         return request;
                     }
 
@@ -74,27 +60,12 @@ namespace Contoso.Vision.Models
                 /// <param name="sampleIndex">The sample's index.</param>
                 /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
                 [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-                [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-                internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+                [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+                internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
                 {
-                    switch (sampleIndex)
-                    {
-                        case 0:
-                        {
-                            {
-                                var inputs = Blank;
-                                foreach (int batchSize in new int[] { 0 })
-                                {
-                                    var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("blank image")).ToPredictionLog(batchSize);
-                                    yield return log;
-                                }
-                            }
-                            break;
-                        }
-                        default:
-                            throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-                    }
-                }
+                    0 => global::Warmup.Format.Generated.SampleRecords.Create(Blank, "blank image", null, 1),
+                    _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+                };
             }
         }
     }

@@ -14,8 +14,8 @@ partial class GlobalModel
     /// </list>
     /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { X = … };</c>
     /// </remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    public sealed class ServingDefaultInputs
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
     {
         /// <summary>The signature key.</summary>
         public const string SignatureName = "serving_default";
@@ -23,22 +23,17 @@ partial class GlobalModel
         /// <summary>Input <c>x</c>: DT_DOUBLE, shape [2].</summary>
         public double[]? X { get; init; }
 
+        private static readonly global::Warmup.Format.Generated.SampleInput s_X = new(WarmupModelName, SignatureName, "x",
+            global::Warmup.Format.Signatures.SignatureDimension.Fixed(2));
+
         /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
         /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
         /// <returns>The request.</returns>
         public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
         {
-            var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-            {
-                ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-            };
-            {
-                var value = X ?? throw global::Warmup.Generated.WarmupTensors.Missing("x", SignatureName, WarmupModelName);
-                long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                double[] values = value;
-                global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { 2 }, "x", SignatureName, WarmupModelName);
-                request.Inputs.Add("x", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-            }
+            var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+            var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+            request.Inputs.Add("x", s_X.FromArray<double>(X, batchSize, symbols));
             return request;
         }
 
@@ -53,25 +48,10 @@ partial class GlobalModel
     /// <param name="sampleIndex">The sample's index.</param>
     /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-    internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+    [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+    internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
     {
-        switch (sampleIndex)
-        {
-            case 0:
-            {
-                {
-                    var inputs = Pair();
-                    foreach (int batchSize in new int[] { 0 })
-                    {
-                        var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("GlobalModel.Pair")).ToPredictionLog(batchSize);
-                        yield return log;
-                    }
-                }
-                break;
-            }
-            default:
-                throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-        }
-    }
+        0 => global::Warmup.Format.Generated.SampleRecords.Create(Pair(), "GlobalModel.Pair", null, 1),
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+    };
 }

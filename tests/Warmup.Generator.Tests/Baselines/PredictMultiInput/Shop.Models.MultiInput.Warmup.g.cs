@@ -21,8 +21,8 @@ namespace Shop.Models
         /// </list>
         /// A sample: <c>[WarmupSample] public static ServingDefaultInputs One => new() { Image = …, Ids = …, Mask = …, Scale = …, Label = …, Level = … };</c>
         /// </remarks>
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        public sealed class ServingDefaultInputs
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        public sealed class ServingDefaultInputs : global::Warmup.Format.Generated.IWarmupInputs
         {
             /// <summary>The signature key.</summary>
             public const string SignatureName = "serving_default";
@@ -48,98 +48,31 @@ namespace Shop.Models
             /// <summary>Input <c>level</c>: DT_INT32, shape [-1].</summary>
             public int[]? Level { get; init; }
 
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Image = new(WarmupModelName, SignatureName, "image",
+                global::Warmup.Format.Signatures.SignatureDimension.Symbolic("batch"), global::Warmup.Format.Signatures.SignatureDimension.Fixed(2), global::Warmup.Format.Signatures.SignatureDimension.Fixed(2));
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Ids = new(WarmupModelName, SignatureName, "ids",
+                global::Warmup.Format.Signatures.SignatureDimension.Symbolic("batch"), global::Warmup.Format.Signatures.SignatureDimension.Fixed(3));
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Mask = new(WarmupModelName, SignatureName, "mask",
+                global::Warmup.Format.Signatures.SignatureDimension.Unknown);
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Scale = new(WarmupModelName, SignatureName, "scale");
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Label = new(WarmupModelName, SignatureName, "label",
+                global::Warmup.Format.Signatures.SignatureDimension.Symbolic("batch"));
+            private static readonly global::Warmup.Format.Generated.SampleInput s_Level = new(WarmupModelName, SignatureName, "level",
+                global::Warmup.Format.Signatures.SignatureDimension.Symbolic("batch"));
+
             /// <summary>Builds the PredictRequest: <c>model_spec</c> and every input, in ordinal order of input name.</summary>
             /// <param name="batchSize">0 to send the values as written; otherwise tile rows along dimension 0 to this many.</param>
             /// <returns>The request.</returns>
             public global::Warmup.Format.Protos.Serving.PredictRequest ToPredictRequest(int batchSize = 0)
             {
-                var request = new global::Warmup.Format.Protos.Serving.PredictRequest
-                {
-                    ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName },
-                };
-                {
-                    var value = Ids ?? throw global::Warmup.Generated.WarmupTensors.Missing("ids", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    long[] values = global::Warmup.Generated.WarmupTensors.Flatten<long>(value);
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 3 }, "ids", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "ids", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("ids", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                {
-                    var value = Image ?? throw global::Warmup.Generated.WarmupTensors.Missing("image", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    float[] values = global::Warmup.Generated.WarmupTensors.Flatten<float>(value);
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1, 2, 2 }, "image", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "image", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("image", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                if (LabelBytes is not null)
-                {
-                    if (Label is not null)
-                    {
-                        throw global::Warmup.Generated.WarmupTensors.BothSet("label", "Label", "LabelBytes");
-                    }
-                    byte[][] values = LabelBytes;
-                    long[] shape = new long[] { values.Length };
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1 }, "label", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "label", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("label", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckBytes(values, "label"), shape));
-                }
-                else
-                {
-                    var value = Label ?? throw global::Warmup.Generated.WarmupTensors.Missing("label", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    string[] values = value;
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1 }, "label", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "label", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("label", global::Warmup.Format.Tensors.TensorProtoConverter.FromStrings(global::Warmup.Generated.WarmupTensors.CheckStrings(values, "label"), shape));
-                }
-                {
-                    var value = Level ?? throw global::Warmup.Generated.WarmupTensors.Missing("level", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    int[] values = value;
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1 }, "level", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "level", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("level", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                {
-                    var value = Mask ?? throw global::Warmup.Generated.WarmupTensors.Missing("mask", SignatureName, WarmupModelName);
-                    long[] shape = global::Warmup.Generated.WarmupTensors.Shape(value);
-                    bool[] values = value;
-                    global::Warmup.Generated.WarmupTensors.CheckShape(shape, new long[] { -1 }, "mask", SignatureName, WarmupModelName);
-                    if (batchSize > 0)
-                    {
-                        values = global::Warmup.Generated.WarmupTensors.Tile(values, shape, batchSize, "mask", SignatureName, WarmupModelName);
-                        shape[0] = batchSize;
-                    }
-                    request.Inputs.Add("mask", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
-                {
-                    var value = Scale ?? throw global::Warmup.Generated.WarmupTensors.Missing("scale", SignatureName, WarmupModelName);
-                    global::System.Half[] values = new global::System.Half[] { value };
-                    long[] shape = global::System.Array.Empty<long>();
-                    request.Inputs.Add("scale", global::Warmup.Format.Tensors.TensorProtoConverter.FromArray(values, shape));
-                }
+                var request = new global::Warmup.Format.Protos.Serving.PredictRequest { ModelSpec = new global::Warmup.Format.Protos.Serving.ModelSpec { Name = WarmupModelName, SignatureName = SignatureName } };
+                var symbols = new global::Warmup.Format.Signatures.TensorSymbols();
+                request.Inputs.Add("ids", s_Ids.FromArray<long>(Ids, batchSize, symbols));
+                request.Inputs.Add("image", s_Image.FromArray<float>(Image, batchSize, symbols));
+                request.Inputs.Add("label", s_Label.FromStrings(Label, LabelBytes, "Label", "LabelBytes", batchSize, symbols));
+                request.Inputs.Add("level", s_Level.FromArray<int>(Level, batchSize, symbols));
+                request.Inputs.Add("mask", s_Mask.FromArray<bool>(Mask, batchSize, symbols));
+                request.Inputs.Add("scale", s_Scale.FromScalar(Scale));
                 return request;
             }
 
@@ -154,26 +87,11 @@ namespace Shop.Models
         /// <param name="sampleIndex">The sample's index.</param>
         /// <returns>The records: per value, per batch size, repeated Iterations times.</returns>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "0.1.0")]
-        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex)
+        [global::System.CodeDom.Compiler.GeneratedCode("Warmup.Generator", "$(Version)")]
+        internal static global::System.Collections.Generic.IEnumerable<global::Warmup.Format.Protos.Serving.PredictionLog> CreateWarmupLogs(int sampleIndex) => sampleIndex switch
         {
-            switch (sampleIndex)
-            {
-                case 0:
-                {
-                    {
-                        var inputs = Basic;
-                        foreach (int batchSize in new int[] { 0 })
-                        {
-                            var log = (inputs ?? throw global::Warmup.Generated.WarmupTensors.NullSample("MultiInput.Basic")).ToPredictionLog(batchSize);
-                            yield return log;
-                        }
-                    }
-                    break;
-                }
-                default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex));
-            }
-        }
+            0 => global::Warmup.Format.Generated.SampleRecords.Create(Basic, "MultiInput.Basic", null, 1),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(sampleIndex)),
+        };
     }
 }
