@@ -4,6 +4,7 @@
 #
 #   eng/update-public-api.sh                 every project folder under src/ that has a PublicAPI.Shipped.txt
 #   eng/update-public-api.sh src/Foo ...     only these folders; a folder without the files starts being tracked
+#   eng/update-public-api.sh --list [dir...]  no build: each tracked assembly's public types with their entry counts
 #
 # How: each PublicAPI.Unshipped.txt is cleared (its *REMOVED* lines are kept: they record removals of shipped API), each
 # project is built with warnings as warnings and its compiler diagnostics written as SARIF, the API string of every
@@ -18,6 +19,9 @@ cd "$root"
 command -v dotnet >/dev/null || { echo "error: dotnet is not on PATH." >&2; exit 1; }
 command -v python3 >/dev/null || { echo "error: python3 is not on PATH (it reads the SARIF logs)." >&2; exit 1; }
 
+list=false
+if [ "${1:-}" = "--list" ]; then list=true; shift; fi
+
 dirs=()
 if [ "$#" -gt 0 ]; then
   for d in "$@"; do dirs+=("${d%/}"); done
@@ -25,6 +29,25 @@ else
   while IFS= read -r f; do dirs+=("$(dirname "$f")"); done < <(find src -name PublicAPI.Shipped.txt -not -path '*/bin/*' -not -path '*/obj/*' | LC_ALL=C sort)
 fi
 [ "${#dirs[@]}" -gt 0 ] || { echo "error: no project folder under src/ has a PublicAPI.Shipped.txt; name the folders to track." >&2; exit 1; }
+
+if $list; then
+  # A type's entry is its bare name; every member entry names the type before the member (after any modifiers).
+  python3 - "${dirs[@]}" <<'EOF'
+import collections, os, re, sys
+for d in sys.argv[1:]:
+    lines = [l.lstrip("~") for f in ("PublicAPI.Shipped.txt", "PublicAPI.Unshipped.txt")
+             for l in open(os.path.join(d, f), encoding="utf-8").read().splitlines()[1:] if l and not l.startswith("*REMOVED*")]
+    types = sorted({l for l in lines if " " not in l and "(" not in l}, key=len, reverse=True)
+    counts = collections.Counter()
+    for l in lines:
+        name = re.sub(r"^((static|const|override|virtual|abstract|sealed|readonly|new) )+", "", l).split(" ")[0].split("(")[0]
+        counts[next((t for t in types if name == t or name.startswith(t + ".")), None)] += 1
+    print(f"{d}: {len(lines)} entries, {len(types)} types")
+    for t in sorted(types):
+        print(f"  {counts[t]:5}  {t}")
+EOF
+  exit 0
+fi
 
 projects=()
 for d in "${dirs[@]}"; do
