@@ -26,14 +26,14 @@ public static class DeterministicProto
     }
 
     /// <summary>Sorts every map in <paramref name="message"/> and its sub-messages by key, in place.</summary>
-    public static void SortMaps(IMessage message)
+    internal static void SortMaps(IMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         Visit(message, sort: true);
     }
 
     /// <summary>True when every map in <paramref name="message"/> and its sub-messages is already in key order.</summary>
-    public static bool MapsAreSorted(IMessage message)
+    internal static bool MapsAreSorted(IMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         return Visit(message, sort: false);

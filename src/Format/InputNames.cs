@@ -5,7 +5,7 @@ namespace Warmup.Format;
 /// exact name; then TensorFlow tensor names (<c>x:0</c>, <c>serving_default_x:0</c>) reduced to <c>x</c>;
 /// then an explicit map supplied by the user.
 /// </summary>
-public static class InputNames
+internal static class InputNames
 {
     /// <summary>Returns the model input that <paramref name="requestName"/> addresses, or null when none does.</summary>
     /// <param name="requestName">The name in the request (a PredictRequest input key or a feature name).</param>

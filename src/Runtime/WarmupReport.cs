@@ -128,4 +128,4 @@ public sealed record WarmupReport
 [JsonSerializable(typeof(WarmupReport))]
 [JsonSerializable(typeof(WarmupMeasurementReport))]
 
-public sealed partial class WarmupJsonContext : JsonSerializerContext;
+internal sealed partial class WarmupJsonContext : JsonSerializerContext;

@@ -1,8 +1,9 @@
 // The same source compiles for netstandard2.0 (the generator), which lacks ArgumentNullException.ThrowIfNull.
 #pragma warning disable CA1510
 // The one reader/writer of `.warmup-signature` files (docs/contracts.md §1). Plain C# that compiles
-// for netstandard2.0 with no dependency beyond the BCL: Warmup.Format compiles it as public API and
-// the source generator links the same file and compiles it internal (WARMUP_GENERATOR).
+// for netstandard2.0 with no dependency beyond the BCL. The types declare no accessibility here: the
+// source generator links this file and gets them internal; Warmup.Format makes them public API in
+// SignatureText.Public.cs.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -11,12 +12,7 @@ using System.Text;
 namespace Warmup.Format.Signatures
 {
     /// <summary>The contents of one <c>.warmup-signature</c> file: one model and its serving signatures.</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class SignatureFile
+    sealed partial class SignatureFile
     {
         /// <summary>Creates a signature file.</summary>
         /// <param name="modelName">TF Serving model name (the <c>WarmupModel</c> item's name).</param>
@@ -45,12 +41,7 @@ namespace Warmup.Format.Signatures
     }
 
     /// <summary>One serving signature: its key, TF method and tensors.</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class SignatureDefinition
+    sealed partial class SignatureDefinition
     {
         /// <summary>Creates a signature.</summary>
         /// <param name="key">Signature key, e.g. <c>serving_default</c>.</param>
@@ -84,12 +75,7 @@ namespace Warmup.Format.Signatures
     }
 
     /// <summary>One input or output tensor of a signature.</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class SignatureTensor
+    sealed partial class SignatureTensor
     {
         /// <summary>Creates a tensor description.</summary>
         /// <param name="name">Input/output alias (the key of the request's <c>inputs</c> map).</param>
@@ -123,12 +109,7 @@ namespace Warmup.Format.Signatures
     }
 
     /// <summary>One dimension: a fixed size, unknown (<c>-1</c>) or a symbolic name (ONNX <c>dim_param</c>).</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    readonly struct SignatureDimension : IEquatable<SignatureDimension>
+    readonly partial struct SignatureDimension : IEquatable<SignatureDimension>
     {
         private SignatureDimension(long size, string? symbol)
         {
@@ -201,12 +182,7 @@ namespace Warmup.Format.Signatures
     }
 
     /// <summary>A problem found while reading a signature file, with its 1-based line.</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    sealed class SignatureTextError
+    sealed partial class SignatureTextError
     {
         /// <summary>Creates an error.</summary>
         /// <param name="line">1-based line number (0 for the whole file).</param>
@@ -228,12 +204,7 @@ namespace Warmup.Format.Signatures
     }
 
     /// <summary>Reads and writes the <c>.warmup-signature</c> text format (version 1).</summary>
-#if WARMUP_GENERATOR
-    internal
-#else
-    public
-#endif
-    static class SignatureText
+    static partial class SignatureText
     {
         /// <summary>The file extension, with its dot.</summary>
         public const string FileExtension = ".warmup-signature";

@@ -5,7 +5,7 @@ using Warmup.Format.Tensors;
 namespace Warmup.Format.Signatures;
 
 /// <summary>What kind of rule a request tensor breaks (see <see cref="TensorRules"/>).</summary>
-public enum TensorMismatchKind
+internal enum TensorMismatchKind
 {
     /// <summary>The model input's dtype is one Warmup cannot feed to ONNX Runtime from .NET.</summary>
     UnsupportedDType,
@@ -26,13 +26,13 @@ public enum TensorMismatchKind
 /// <summary>One way a request tensor does not fit a model input: the rule it breaks and a message that names both.</summary>
 /// <param name="Kind">The rule broken.</param>
 /// <param name="Message">What is wrong and how to fix it, without location (callers add the record's).</param>
-public sealed record TensorMismatch(TensorMismatchKind Kind, string Message);
+internal sealed record TensorMismatch(TensorMismatchKind Kind, string Message);
 
 /// <summary>
 /// The sizes that the inputs of one request gave to symbolic dimensions (ONNX <c>dim_param</c>), so that a name gets the
 /// same size everywhere. Use one instance per request (per session run).
 /// </summary>
-public sealed class TensorSymbols
+internal sealed class TensorSymbols
 {
     private readonly Dictionary<string, (long Size, string Input)> _bound = new(StringComparer.Ordinal);
 
@@ -53,7 +53,7 @@ public sealed class TensorSymbols
 /// shared by <see cref="SignatureChecker"/> (signature files) and the runtime (a session's input metadata), which each
 /// convert their own metadata to this neutral form and wrap the result in their own error type.
 /// </summary>
-public static class TensorRules
+internal static class TensorRules
 {
     /// <summary>Checks a request tensor's dtype against a model input's.</summary>
     /// <param name="what">How the request names the tensor, e.g. <c>input "x"</c>.</param>

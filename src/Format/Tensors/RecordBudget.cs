@@ -69,7 +69,7 @@ public static class RecordBudget
     }
 
     /// <summary>Bytes as <c>1.5 GiB</c>, <c>256 MiB</c>, <c>12 KiB</c> or <c>100 bytes</c>.</summary>
-    public static string FormatBytes(decimal bytes) => bytes switch
+    internal static string FormatBytes(decimal bytes) => bytes switch
     {
         >= 1L << 30 => (bytes / (1L << 30)).ToString("0.#", CultureInfo.InvariantCulture) + " GiB",
         >= 1L << 20 => (bytes / (1L << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB",

@@ -3,7 +3,7 @@ using Warmup.Format.Protos.TensorFlow;
 namespace Warmup.Format.Tensors;
 
 /// <summary>Synthetic tensor values for <c>create</c>, Triton's <c>zero_data</c>/<c>random_data</c> and the recorder's shapes-only payloads.</summary>
-public static class TensorFill
+internal static class TensorFill
 {
     /// <summary>Every element zero (strings empty).</summary>
     public const string Zeros = "zeros";
@@ -92,7 +92,7 @@ public static class TensorFill
 }
 
 /// <summary>A small seeded generator whose sequence is fixed by its algorithm (SplitMix64), so files are reproducible across .NET versions.</summary>
-public sealed class SplitMix64(ulong seed)
+internal sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
