@@ -30,9 +30,11 @@ internal sealed record TensorMismatch(TensorMismatchKind Kind, string Message);
 
 /// <summary>
 /// The sizes that the inputs of one request gave to symbolic dimensions (ONNX <c>dim_param</c>), so that a name gets the
-/// same size everywhere. Use one instance per request (per session run).
+/// same size everywhere. Use one instance per request (per session run). Public for generated code only (one per
+/// generated request, handed to <see cref="Generated.SampleInput"/>).
 /// </summary>
-internal sealed class TensorSymbols
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class TensorSymbols
 {
     private readonly Dictionary<string, (long Size, string Input)> _bound = new(StringComparer.Ordinal);
 
