@@ -184,7 +184,7 @@ internal static class InspectCommand
 
     private static string DescribeTensor(TensorProto tensor, string what, int maxValues)
     {
-        var shape = tensor.TensorShape is { UnknownRank: true } ? "*" : TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape));
+        var shape = ShapeText.Format(tensor.TensorShape is { UnknownRank: true } ? null : TensorShapes.FromProto(tensor.TensorShape));
         var text = $"{DTypes.Name(tensor.Dtype)} {shape}";
         if (maxValues == 0)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
 
@@ -129,10 +128,7 @@ public static class TensorRules
     /// <summary>Formats declared dimensions as in messages: <c>[batch,4]</c>, <c>?</c> for an unnamed unknown size.</summary>
     /// <param name="shape">The dimensions, or <see langword="null"/> for unknown rank.</param>
     /// <returns>The text.</returns>
-    public static string FormatShape(IReadOnlyList<SignatureDimension>? shape) =>
-        shape is null
-            ? "unknown rank"
-            : "[" + string.Join(",", shape.Select(d => d.Symbol ?? (d.IsFixed ? d.Size.ToString(CultureInfo.InvariantCulture) : "?"))) + "]";
+    public static string FormatShape(IReadOnlyList<SignatureDimension>? shape) => ShapeText.Describe(shape);
 
     private static TensorMismatch Shape(TensorMismatchKind kind, string what, IReadOnlyList<long> shape, string input,
         IReadOnlyList<SignatureDimension> expected, string detail) =>
