@@ -22,7 +22,7 @@ public enum WarmupIssueSeverity
 public sealed record WarmupIssue(WarmupIssueSeverity Severity, WarmupErrorKind Kind, long? RecordIndex, long? Offset, string Message)
 {
     /// <summary>The finding as one line, <c>file: record i at byte o: message</c>, like <see cref="WarmupFormatException"/>.</summary>
-    public string Describe(string? filePath) => WarmupFormatException.Compose(filePath, RecordIndex, Offset, Message);
+    public string Describe(string? filePath) => WarmupException.Compose(filePath, RecordIndex, Offset, Message);
 }
 
 /// <summary>The result of validating a warmup file.</summary>

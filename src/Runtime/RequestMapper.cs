@@ -499,12 +499,7 @@ internal static class RequestMapper
                 ?? TensorRules.CheckShape(requestName, data.Shape, input, DeclaredShape(metadata), _symbols);
             if (mismatch is not null)
             {
-                throw new WarmupReplayException(mismatch.Kind switch
-                {
-                    TensorMismatchKind.UnsupportedDType => WarmupFailureKind.UnsupportedDtype,
-                    TensorMismatchKind.DType => WarmupFailureKind.DTypeMismatch,
-                    _ => WarmupFailureKind.ShapeMismatch,
-                }, mismatch.Message);
+                throw WarmupReplayException.FromMismatch(mismatch);
             }
         }
     }

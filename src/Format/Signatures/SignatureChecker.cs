@@ -123,14 +123,13 @@ public static class SignatureChecker
         var expectedType = DTypes.TryParse(expected.DType, out var dataType) ? DTypes.Get(dataType) : null;
         if (TensorRules.CheckDType(what, tensor.Dtype, expected.Name, expected.DType, expectedType) is { } dtype)
         {
-            issues.Add(Error(dtype.Kind == TensorMismatchKind.UnsupportedDType ? WarmupErrorKind.UnsupportedDtype : WarmupErrorKind.SignatureMismatch,
-                dtype.Message));
+            issues.Add(Error(dtype.ErrorKind, dtype.Message));
         }
 
         var shape = tensor.TensorShape is { UnknownRank: true } ? null : TensorShapes.FromProto(tensor.TensorShape);
         if (TensorRules.CheckShape(what, shape, expected.Name, expected.Shape, symbols) is { } mismatch)
         {
-            issues.Add(Error(WarmupErrorKind.SignatureMismatch, mismatch.Message));
+            issues.Add(Error(mismatch.ErrorKind, mismatch.Message));
         }
     }
 

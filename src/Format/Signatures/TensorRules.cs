@@ -25,7 +25,11 @@ public enum TensorMismatchKind
 /// <summary>One way a request tensor does not fit a model input: the rule it breaks and a message that names both.</summary>
 /// <param name="Kind">The rule broken.</param>
 /// <param name="Message">What is wrong and how to fix it, without location (callers add the record's).</param>
-public sealed record TensorMismatch(TensorMismatchKind Kind, string Message);
+public sealed record TensorMismatch(TensorMismatchKind Kind, string Message)
+{
+    /// <summary>The kind of the finding a signature check reports: an unsupported model dtype, or a signature mismatch.</summary>
+    internal WarmupErrorKind ErrorKind => Kind == TensorMismatchKind.UnsupportedDType ? WarmupErrorKind.UnsupportedDtype : WarmupErrorKind.SignatureMismatch;
+}
 
 /// <summary>
 /// The sizes that the inputs of one request gave to symbolic dimensions (ONNX <c>dim_param</c>), so that a name gets the
