@@ -95,8 +95,7 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
             var name = model.GetMetadata("ModelName");
             var version = ModelItems.TryParseVersion(model.GetMetadata("ModelVersion"), out var parsed) ? parsed : 1;
             // Signature="declared": the samples hand-declare the signature and there is no model file to lay out.
-            var declared = string.Equals(model.GetMetadata("Signature"), "declared", StringComparison.OrdinalIgnoreCase);
-            if (LayOutModel(declared ? null : model.ItemSpec, name, version, fileWrites))
+            if (LayOutModel(ModelItems.IsDeclared(model) ? null : model.ItemSpec, name, version, fileWrites))
             {
                 models.Add((model, name, version));
             }
@@ -353,6 +352,12 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
         {
             startInfo.ArgumentList.Add("--model");
             startInfo.ArgumentList.Add($"{name}/{version.ToString(CultureInfo.InvariantCulture)}");
+            if (SignatureFileOf(name) is { } signature)
+            {
+                // The host checks the model's records against the signature the generator compiled them from.
+                startInfo.ArgumentList.Add("--signature");
+                startInfo.ArgumentList.Add(signature);
+            }
         }
 
         // The host's console encoding must not depend on the machine's locale.
@@ -399,6 +404,14 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
                 return false;
         }
     }
+
+    /// <summary>The signature file of model <paramref name="name"/> (<c>SignatureFile</c> metadata), or null for a hand-declared signature.</summary>
+    private string? SignatureFileOf(string name) =>
+        Models.FirstOrDefault(m => m.GetMetadata("ModelName") == name) is { } item
+        && !ModelItems.IsDeclared(item)
+        && item.GetMetadata("SignatureFile") is { Length: > 0 } path
+            ? path
+            : null;
 
     /// <summary>The model item a host message names (<c>model 'name' …</c>, the host's wording for per-model events).</summary>
     private ITaskItem? ModelOf(string message) =>

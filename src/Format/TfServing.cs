@@ -15,7 +15,7 @@ public enum LogTypeSupport
 public static partial class TfServing
 {
     /// <summary>TF Serving's <c>kMaxNumRecords</c>: more records fail the model load.</summary>
-    public const int MaxRecords = 1000;
+    public const int MaxRecords = TfServingLimits.MaxRecords;
 
     /// <summary>The warmup file's name.</summary>
     public const string WarmupFileName = "tf_serving_warmup_requests";
