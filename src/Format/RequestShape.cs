@@ -116,7 +116,7 @@ public sealed class RequestShape : IEquatable<RequestShape>
     }
 
     /// <summary>
-    /// The request shape(s) of one PredictionLog record — the one place that reads a record's requests by log type:
+    /// The request shape(s) of one PredictionLog record, one per run (read through <c>PredictionLogView</c>):
     /// predict and session_run give one shape; classify and regress one shape whose single input
     /// <see cref="ExamplesInputName"/> is DT_STRING [number of examples]; multi_inference one per task (same input, the
     /// task's signature); predict_streamed one per request; a record without log type none.

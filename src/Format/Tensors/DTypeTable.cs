@@ -94,39 +94,19 @@ internal static class DTypeTable
     };
 
     /// <summary>The row named <paramref name="name"/> (<c>DT_FLOAT</c>), or null.</summary>
-    public static DTypeRow? FindByName(string name)
-    {
-        foreach (DTypeRow row in Rows)
-        {
-            if (string.Equals(row.Name, name, StringComparison.Ordinal))
-            {
-                return row;
-            }
-        }
-
-        return null;
-    }
+    public static DTypeRow? FindByName(string name) => Find(r => string.Equals(r.Name, name, StringComparison.Ordinal));
 
     /// <summary>The row of TensorFlow dtype number <paramref name="number"/>, or null.</summary>
-    public static DTypeRow? FindByNumber(int number)
-    {
-        foreach (DTypeRow row in Rows)
-        {
-            if (row.Number == number)
-            {
-                return row;
-            }
-        }
-
-        return null;
-    }
+    public static DTypeRow? FindByNumber(int number) => Find(r => r.Number == number);
 
     /// <summary>The supported row whose element type has .NET name <paramref name="clrName"/> (<c>Single</c>), or null.</summary>
-    public static DTypeRow? FindByClrName(string clrName)
+    public static DTypeRow? FindByClrName(string clrName) => Find(r => string.Equals(r.ClrName, clrName, StringComparison.Ordinal));
+
+    private static DTypeRow? Find(Func<DTypeRow, bool> match)
     {
         foreach (DTypeRow row in Rows)
         {
-            if (string.Equals(row.ClrName, clrName, StringComparison.Ordinal))
+            if (match(row))
             {
                 return row;
             }
