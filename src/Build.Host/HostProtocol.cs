@@ -29,6 +29,7 @@ internal static class BuildCodes
     public const string UnknownModel = "WARMUPB017";
     public const string NoManifest = "WARMUPB018";
     public const string NothingToPack = "WARMUPB019"; // raised by Warmup.targets
+    public const string SignatureMismatch = "WARMUPB021";
 
 }
 

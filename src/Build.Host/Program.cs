@@ -4,13 +4,15 @@ using System.Runtime.Loader;
 using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Samples;
+using Warmup.Format.Signatures;
 
 namespace Warmup.Build.Host;
 
 /// <summary>
-/// <c>Warmup.Build.Host --assembly app.dll --out dir [--model name[/version]]…</c>: loads the built assembly, runs its
-/// generated <see cref="IWarmupManifest"/> and writes <c>dir/name/version/assets.extra/tf_serving_warmup_requests</c>
-/// per model. Exit code 0: success; 1: errors reported on stdout; anything else: the host itself failed.
+/// <c>Warmup.Build.Host --assembly app.dll --out dir [--model name[/version] [--signature file]]…</c>: loads the built
+/// assembly, runs its generated <see cref="IWarmupManifest"/>, checks each model's records against its signature file
+/// and writes <c>dir/name/version/assets.extra/tf_serving_warmup_requests</c> per model. Exit code 0: success; 1: errors
+/// reported on stdout; anything else: the host itself failed.
 /// </summary>
 internal static class Program
 {
@@ -54,8 +56,9 @@ internal static class Program
     }
 }
 
-/// <summary>A model the build asks for; <paramref name="SourcePath"/>: its file or folder to lay out (null: declared, no file).</summary>
-internal sealed record HostModel(string Name, long Version, string? SourcePath = null);
+/// <summary>A model the build asks for; <paramref name="SourcePath"/>: its file or folder to lay out (null: declared, no file);
+/// <paramref name="SignatureFile"/>: the signature file its records are checked against (none for a hand-declared signature).</summary>
+internal sealed record HostModel(string Name, long Version, string? SourcePath = null, string? SignatureFile = null);
 
 /// <summary>The host's command line.</summary>
 internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, IReadOnlyList<HostModel> Models)
@@ -63,7 +66,7 @@ internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, 
     public static bool TryParse(IReadOnlyList<string> args, out HostOptions? options, out string usage)
     {
         options = null;
-        usage = "usage: Warmup.Build.Host --assembly <app.dll> --out <dir> [--model <name>[/<version>] [--model-file <path>]]...";
+        usage = "usage: Warmup.Build.Host --assembly <app.dll> --out <dir> [--model <name>[/<version>] [--model-file <path>] [--signature <file>]]...";
         string? assembly = null;
         string? output = null;
         var models = new List<HostModel>();
@@ -95,6 +98,9 @@ internal sealed record HostOptions(string AssemblyPath, string OutputDirectory, 
                     break;
                 case "--model-file" when models.Count > 0 && models[^1].SourcePath is null:
                     models[^1] = models[^1] with { SourcePath = value };
+                    break;
+                case "--signature" when models.Count > 0 && models[^1].SignatureFile is null:
+                    models[^1] = models[^1] with { SignatureFile = value };
                     break;
                 default:
                     return false;
@@ -253,9 +259,14 @@ internal sealed class HostRunner(TextWriter protocol)
         }
 
         construction.Stop();
+        var writing = System.Diagnostics.Stopwatch.StartNew();
+        if (model.SignatureFile is not null && !FitsSignature(model, logs, origins))
+        {
+            return;
+        }
+
         try
         {
-            var writing = System.Diagnostics.Stopwatch.StartNew();
             var result = WarmupFile.Write(path, logs);
             writing.Stop();
             // Timings let `dotnet build -v:n` (and bench/Warmup.Bench.Build) tell the samples' cost from Warmup's.
@@ -274,6 +285,63 @@ internal sealed class HostRunner(TextWriter protocol)
             };
             Report(HostEventKind.Error, code, $"{what}: {ex.Message}", sample?.SourceFile, sample?.Line ?? 0);
         }
+    }
+
+    /// <summary>
+    /// Checks every record against the model's signature file with Format's <see cref="SignatureChecker"/>, the rules and
+    /// wording of <c>warmup validate --model</c> and of the replay. The generator checks what it can see at compile time
+    /// (literal shapes, fixed dimensions); values computed when the sample runs (read from a file, sized by code) and
+    /// symbolic dimensions that two inputs must agree on are only known here.
+    /// </summary>
+    private bool FitsSignature(HostModel model, List<PredictionLog> logs, List<(int FirstRecord, WarmupSample Sample)> origins)
+    {
+        const int Listed = 10;
+        string? text = null;
+        try
+        {
+            text = File.ReadAllText(model.SignatureFile!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Report(HostEventKind.Error, BuildCodes.SignatureMismatch,
+                $"cannot read the signature file of model '{model.Name}' ({ex.Message}); its records cannot be checked. Rebuild, so that the signature file is written again.",
+                model.SignatureFile);
+            return false;
+        }
+
+        if (!SignatureText.TryParse(text, out var signature, out var error))
+        {
+            Report(HostEventKind.Error, BuildCodes.SignatureMismatch,
+                $"the signature file of model '{model.Name}' is invalid ({error}); its records cannot be checked. Rebuild, so that the signature file is written again.",
+                model.SignatureFile, error!.Line);
+            return false;
+        }
+
+        var findings = 0;
+        for (var index = 0; index < logs.Count; index++)
+        {
+            foreach (var issue in SignatureChecker.Check(logs[index], signature!))
+            {
+                if (++findings > Listed)
+                {
+                    continue;
+                }
+
+                var sample = origins.Last(o => o.FirstRecord <= index).Sample;
+                Report(HostEventKind.Error, BuildCodes.SignatureMismatch,
+                    $"warmup sample '{sample.Name}' of model '{model.Name}' produced a record that does not fit the model's signature: " +
+                    WarmupException.Compose(null, index, null, issue.Message),
+                    sample.SourceFile, sample.Line);
+            }
+        }
+
+        if (findings > Listed)
+        {
+            Report(HostEventKind.Error, BuildCodes.SignatureMismatch,
+                $"model '{model.Name}': {findings - Listed} more findings against its signature are not listed; fix the ones above first.");
+        }
+
+        return findings == 0;
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
     /// <inheritdoc />
     public override bool Execute()
     {
-        var models = new List<(string Name, long Version, string? ModelPath)>();
+        var models = new List<(string Name, long Version, string? ModelPath, string? SignaturePath)>();
         foreach (var model in Models)
         {
             var source = model.GetMetadata("Source") is { Length: > 0 } given ? given : model.ItemSpec;
@@ -76,8 +76,10 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
 
             var version = ModelItems.TryParseVersion(model.GetMetadata("ModelVersion"), out var parsed) ? parsed : 1;
             // Signature="declared": the samples hand-declare the signature and there is no model file to lay out.
-            var declared = string.Equals(model.GetMetadata("Signature"), "declared", StringComparison.OrdinalIgnoreCase);
-            models.Add((model.GetMetadata("ModelName"), version, declared ? null : model.ItemSpec));
+            var declared = ModelItems.IsDeclared(model);
+            // The host checks the model's records against the signature file the generator compiled them from.
+            var signature = !declared && model.GetMetadata("SignatureFile") is { Length: > 0 } path ? path : null;
+            models.Add((model.GetMetadata("ModelName"), version, declared ? null : model.ItemSpec, signature));
         }
 
         if (Log.HasLoggedErrors)
@@ -94,7 +96,7 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
         return !Log.HasLoggedErrors;
     }
 
-    private void RunHost(List<(string Name, long Version, string? ModelPath)> models, List<ITaskItem> fileWrites, List<ITaskItem> warmupFiles)
+    private void RunHost(List<(string Name, long Version, string? ModelPath, string? SignaturePath)> models, List<ITaskItem> fileWrites, List<ITaskItem> warmupFiles)
     {
         var sawError = false;
         var exitCode = _host.Run(Log, CreateStartInfo(models), TimeoutSeconds, AssemblyPath, line => sawError |= Handle(line, fileWrites, warmupFiles));
@@ -122,7 +124,7 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
         }
     }
 
-    internal ProcessStartInfo CreateStartInfo(List<(string Name, long Version, string? ModelPath)> models)
+    internal ProcessStartInfo CreateStartInfo(List<(string Name, long Version, string? ModelPath, string? SignaturePath)> models)
     {
         var arguments = new List<string> { "exec", "--depsfile", DepsFile, "--runtimeconfig", RuntimeConfigFile };
         // net8.0 projects run on a newer runtime when 8 is not installed, as `dotnet ef` does.
@@ -133,12 +135,17 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
         }
 
         arguments.AddRange([HostAssembly, "--assembly", AssemblyPath, "--out", Path.GetFullPath(OutputDirectory)]);
-        foreach (var (name, version, modelPath) in models)
+        foreach (var (name, version, modelPath, signaturePath) in models)
         {
             arguments.AddRange(["--model", $"{name}/{version.ToString(CultureInfo.InvariantCulture)}"]);
             if (modelPath is not null)
             {
                 arguments.AddRange(["--model-file", modelPath]);
+            }
+
+            if (signaturePath is not null)
+            {
+                arguments.AddRange(["--signature", signaturePath]);
             }
         }
 

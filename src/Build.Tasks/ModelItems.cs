@@ -12,6 +12,10 @@ internal static class ModelItems
         name.Length > 0 && name != "." && name != ".." && name.Trim() == name
         && name.IndexOfAny(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) < 0 && !name.Any(char.IsControl);
 
+    /// <summary>Whether the item's samples hand-declare the signature (<c>Signature="declared"</c>): no model file, no signature file.</summary>
+    public static bool IsDeclared(ITaskItem model) =>
+        string.Equals(model.GetMetadata("Signature"), "declared", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Parses the version: TF Serving versions are positive integers.</summary>
     public static bool TryParseVersion(string text, out long version) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version) && version > 0;

@@ -116,43 +116,29 @@ public sealed class RequestShape : IEquatable<RequestShape>
     }
 
     /// <summary>
-    /// The request shape(s) of one PredictionLog record — the one place that reads a record's requests by log type:
+    /// The request shape(s) of one PredictionLog record, one per run (read through <c>PredictionLogView</c>):
     /// predict and session_run give one shape; classify and regress one shape whose single input
     /// <see cref="ExamplesInputName"/> is DT_STRING [number of examples]; multi_inference one per task (same input, the
     /// task's signature); predict_streamed one per request; a record without log type none.
     /// </summary>
     public static IReadOnlyList<RequestShape> FromLog(PredictionLog log)
     {
-        ArgumentNullException.ThrowIfNull(log);
-        switch (log.LogTypeCase)
+        var shapes = new List<RequestShape>();
+        foreach (var request in new PredictionLogView(log).Requests)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog when log.PredictLog.Request is { } predict:
-                return [FromPredictRequest(predict)];
-            case PredictionLog.LogTypeOneofCase.ClassifyLog when log.ClassifyLog.Request is { } classify:
-                return [Examples(classify.ModelSpec?.SignatureName, classify.Input)];
-            case PredictionLog.LogTypeOneofCase.RegressLog when log.RegressLog.Request is { } regress:
-                return [Examples(regress.ModelSpec?.SignatureName, regress.Input)];
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog when log.MultiInferenceLog.Request is { } multi:
-                return multi.Tasks.Select(t => Examples(t.ModelSpec?.SignatureName, multi.Input)).ToArray();
-            case PredictionLog.LogTypeOneofCase.SessionRunLog when log.SessionRunLog.Request is { } run:
-                return [new RequestShape(run.ModelSpec?.SignatureName, run.Feed.Select(f => FromTensor(f.Name, f.Tensor ?? new TensorProto())))];
-            case PredictionLog.LogTypeOneofCase.PredictStreamedLog:
-                return log.PredictStreamedLog.Request.Select(FromPredictRequest).ToArray();
-            default:
-                return [];
+            foreach (var task in request.Tasks)
+            {
+                shapes.Add(request.TakesExamples
+                    ? Examples(task.SignatureName, request.Examples?.Count ?? 0)
+                    : new RequestShape(task.SignatureName, request.Tensors.Select(t => FromTensor(t.Name, t.Tensor ?? new TensorProto()))));
+            }
         }
+
+        return shapes;
     }
 
-    private static RequestShape Examples(string? signature, Input? input)
-    {
-        var count = input?.KindCase switch
-        {
-            Input.KindOneofCase.ExampleList => input.ExampleList.Examples.Count,
-            Input.KindOneofCase.ExampleListWithContext => input.ExampleListWithContext.Examples.Count,
-            _ => 0,
-        };
-        return new RequestShape(signature, [new RequestInputShape(ExamplesInputName, DataType.DtString, [count])]);
-    }
+    private static RequestShape Examples(string? signature, int count) =>
+        new(signature, [new RequestInputShape(ExamplesInputName, DataType.DtString, [count])]);
 
     private static bool IsOrdered(RequestInputShape[] inputs)
     {

@@ -1,5 +1,3 @@
-using Warmup.Format.Protos.Serving;
-
 namespace Warmup.Format;
 
 /// <summary>How TF Serving's classic runtime treats a record's log type during warmup.</summary>
@@ -13,11 +11,11 @@ public enum LogTypeSupport
     Rejected,
 }
 
-/// <summary>TensorFlow Serving's warmup constants and rules, in one place.</summary>
-public static class TfServing
+/// <summary>TensorFlow Serving's warmup constants and rules, in one place (its log-type rules are in PredictionLogView.cs).</summary>
+public static partial class TfServing
 {
     /// <summary>TF Serving's <c>kMaxNumRecords</c>: more records fail the model load.</summary>
-    public const int MaxRecords = 1000;
+    public const int MaxRecords = TfServingLimits.MaxRecords;
 
     /// <summary>The warmup file's name.</summary>
     public const string WarmupFileName = "tf_serving_warmup_requests";
@@ -60,44 +58,4 @@ public static class TfServing
 
     /// <summary>Whether a signature key names a serving signature (keys starting with <c>__</c> do not).</summary>
     public static bool IsServingSignatureKey(string key) => !key.StartsWith("__", StringComparison.Ordinal);
-
-    /// <summary>How TF Serving's classic runtime treats <paramref name="logType"/>.</summary>
-    public static LogTypeSupport GetSupport(PredictionLog.LogTypeOneofCase logType) => logType switch
-    {
-        PredictionLog.LogTypeOneofCase.PredictLog or PredictionLog.LogTypeOneofCase.ClassifyLog
-            or PredictionLog.LogTypeOneofCase.RegressLog or PredictionLog.LogTypeOneofCase.MultiInferenceLog => LogTypeSupport.Replayed,
-        PredictionLog.LogTypeOneofCase.None => LogTypeSupport.SilentlySkipped,
-        _ => LogTypeSupport.Rejected,
-    };
-
-    /// <summary>The proto field number of a log type (TF Serving's messages quote it: <c>Unsupported log_type for warmup: 5</c>).</summary>
-    public static int FieldNumber(PredictionLog.LogTypeOneofCase logType) => (int)logType;
-
-    /// <summary>The log type's name as used in JSON and messages: predict, classify, regress, multiInference, sessionRun, predictStreamed, none.</summary>
-    public static string LogTypeName(PredictionLog.LogTypeOneofCase logType) => logType switch
-    {
-        PredictionLog.LogTypeOneofCase.PredictLog => "predict",
-        PredictionLog.LogTypeOneofCase.ClassifyLog => "classify",
-        PredictionLog.LogTypeOneofCase.RegressLog => "regress",
-        PredictionLog.LogTypeOneofCase.MultiInferenceLog => "multiInference",
-        PredictionLog.LogTypeOneofCase.SessionRunLog => "sessionRun",
-        PredictionLog.LogTypeOneofCase.PredictStreamedLog => "predictStreamed",
-        _ => "none",
-    };
-
-    /// <summary>The model spec a record carries, whatever its log type (null when none).</summary>
-    public static ModelSpec? GetModelSpec(PredictionLog log)
-    {
-        ArgumentNullException.ThrowIfNull(log);
-        return log.LogTypeCase switch
-        {
-            PredictionLog.LogTypeOneofCase.PredictLog => log.PredictLog.Request?.ModelSpec,
-            PredictionLog.LogTypeOneofCase.ClassifyLog => log.ClassifyLog.Request?.ModelSpec,
-            PredictionLog.LogTypeOneofCase.RegressLog => log.RegressLog.Request?.ModelSpec,
-            PredictionLog.LogTypeOneofCase.MultiInferenceLog => log.MultiInferenceLog.Request?.Tasks.FirstOrDefault()?.ModelSpec,
-            PredictionLog.LogTypeOneofCase.SessionRunLog => log.SessionRunLog.Request?.ModelSpec,
-            PredictionLog.LogTypeOneofCase.PredictStreamedLog => log.PredictStreamedLog.Request.FirstOrDefault()?.ModelSpec,
-            _ => log.LogMetadata?.ModelSpec,
-        };
-    }
 }

@@ -22,7 +22,7 @@ public enum WarmupIssueSeverity
 public sealed record WarmupIssue(WarmupIssueSeverity Severity, WarmupErrorKind Kind, long? RecordIndex, long? Offset, string Message)
 {
     /// <summary>The finding as one line, <c>file: record i at byte o: message</c>, like <see cref="WarmupFormatException"/>.</summary>
-    public string Describe(string? filePath) => WarmupFormatException.Compose(filePath, RecordIndex, Offset, Message);
+    public string Describe(string? filePath) => WarmupException.Compose(filePath, RecordIndex, Offset, Message);
 }
 
 /// <summary>The result of validating a warmup file.</summary>
@@ -104,7 +104,8 @@ public static class WarmupValidator
     {
         ArgumentNullException.ThrowIfNull(log);
         var issues = new List<WarmupIssue>();
-        switch (TfServing.GetSupport(log.LogTypeCase))
+        var view = new PredictionLogView(log);
+        switch (view.Support)
         {
             case LogTypeSupport.SilentlySkipped:
                 issues.Add(Warning(WarmupErrorKind.UnsupportedLogType,
@@ -112,60 +113,56 @@ public static class WarmupValidator
                 return issues;
             case LogTypeSupport.Rejected:
                 issues.Add(Error(WarmupErrorKind.UnsupportedLogType,
-                    $"log type {TfServing.LogTypeName(log.LogTypeCase)} is rejected by TF Serving's classic runtime " +
-                    $"(Unsupported log_type for warmup: {TfServing.FieldNumber(log.LogTypeCase)}). Use predict_log instead."));
+                    $"log type {view.Name} is rejected by TF Serving's classic runtime " +
+                    $"(Unsupported log_type for warmup: {view.FieldNumber}). Use predict_log instead."));
                 return issues;
         }
 
-        switch (log.LogTypeCase)
+        foreach (var request in view.Requests)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog:
-                ValidatePredict(log.PredictLog.Request, issues);
-                break;
-            case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                ValidateInput(log.ClassifyLog.Request?.Input, "classify", issues);
-                break;
-            case PredictionLog.LogTypeOneofCase.RegressLog:
-                ValidateInput(log.RegressLog.Request?.Input, "regress", issues);
-                break;
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
-                var request = log.MultiInferenceLog.Request;
-                if (request is null || request.Tasks.Count == 0)
+            if (!request.TakesExamples)
+            {
+                ValidatePredict(request, issues);
+                continue;
+            }
+
+            if (view.Type == WarmupLogType.MultiInference)
+            {
+                if (request.Tasks.Count == 0)
                 {
                     issues.Add(Error(WarmupErrorKind.ParseError, "multi_inference request has no tasks. Add at least one inference task."));
                 }
-                else
-                {
-                    foreach (var task in request.Tasks.Where(t => t.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod)))
-                    {
-                        issues.Add(Error(WarmupErrorKind.ParseError,
-                            $"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}."));
-                    }
-                }
 
-                ValidateInput(request?.Input, "multi_inference", issues);
-                break;
+                foreach (var task in request.Tasks.Where(t => t.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod)))
+                {
+                    issues.Add(Error(WarmupErrorKind.ParseError,
+                        $"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}."));
+                }
+            }
+
+            ValidateExamples(request.Examples, view.RequestName, issues);
         }
 
         return issues;
     }
 
-    private static void ValidatePredict(PredictRequest? request, List<WarmupIssue> issues)
+    private static void ValidatePredict(WarmupRequestView request, List<WarmupIssue> issues)
     {
-        if (request is null)
+        if (!request.IsSet)
         {
             issues.Add(Error(WarmupErrorKind.ParseError, "predict_log has no request. Set predict_log.request with its inputs."));
             return;
         }
 
-        if (request.Inputs.Count == 0)
+        var inputs = request.Tensors;
+        if (inputs.Count == 0)
         {
             issues.Add(Error(WarmupErrorKind.InvalidTensor, "predict request has no inputs. Add the signature's input tensors."));
         }
 
-        foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, tensor) in inputs)
         {
-            CheckTensor(tensor, $"input \"{name}\"", issues);
+            CheckTensor(tensor!, $"input \"{name}\"", issues);
         }
     }
 
@@ -181,14 +178,9 @@ public static class WarmupValidator
         }
     }
 
-    private static void ValidateInput(Input? input, string what, List<WarmupIssue> issues)
+    private static void ValidateExamples(IReadOnlyList<Example>? list, string what, List<WarmupIssue> issues)
     {
-        var examples = input?.KindCase switch
-        {
-            Input.KindOneofCase.ExampleList => input.ExampleList.Examples.Count,
-            Input.KindOneofCase.ExampleListWithContext => input.ExampleListWithContext.Examples.Count,
-            _ => -1,
-        };
+        var examples = list?.Count ?? -1;
         if (examples < 0)
         {
             issues.Add(Error(WarmupErrorKind.ParseError, $"{what} request has no input.example_list. Add the tf.Examples to classify or regress."));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
+using Warmup.Format.Tensors;
 
 namespace Warmup.Generator
 {
@@ -100,49 +101,15 @@ namespace Warmup.Generator
         }
     }
 
-    /// <summary>TF dtype name → the C# element type generated inputs use. Unsupported dtypes map to null.</summary>
+    /// <summary>The generator's view of the one dtype table (<see cref="DTypeTable"/>, linked from Warmup.Format).</summary>
     internal static class DTypeMap
     {
-        public static string? ElementType(string dtype) => dtype switch
-        {
-            "DT_FLOAT" => "float",
-            "DT_DOUBLE" => "double",
-            "DT_INT32" => "int",
-            "DT_UINT8" => "byte",
-            "DT_INT16" => "short",
-            "DT_INT8" => "sbyte",
-            "DT_STRING" => "string",
-            "DT_INT64" => "long",
-            "DT_BOOL" => "bool",
-            "DT_UINT16" => "ushort",
-            "DT_UINT32" => "uint",
-            "DT_UINT64" => "ulong",
-            "DT_HALF" => "global::System.Half",
-            "DT_BFLOAT16" => "global::Warmup.Format.Tensors.BFloat16",
-            _ => null,
-        };
+        /// <summary>TF dtype name → the C# element type generated inputs use. Unsupported dtypes map to null.</summary>
+        public static string? ElementType(string dtype) => DTypeTable.FindByName(dtype)?.ElementType;
 
         /// <summary>WarmupDType enum value (TF DataType number) → TF name.</summary>
-        public static string FromEnumValue(int value) => value switch
-        {
-            1 => "DT_FLOAT",
-            2 => "DT_DOUBLE",
-            3 => "DT_INT32",
-            4 => "DT_UINT8",
-            5 => "DT_INT16",
-            6 => "DT_INT8",
-            7 => "DT_STRING",
-            8 => "DT_COMPLEX64",
-            9 => "DT_INT64",
-            10 => "DT_BOOL",
-            14 => "DT_BFLOAT16",
-            17 => "DT_UINT16",
-            18 => "DT_COMPLEX128",
-            19 => "DT_HALF",
-            22 => "DT_UINT32",
-            23 => "DT_UINT64",
-            _ => "DT_" + value.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        public static string FromEnumValue(int value) =>
+            DTypeTable.FindByNumber(value)?.Name ?? "DT_" + value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>The element type as written in source (keyword or type name) normalised to the generated spelling's short form.</summary>
         public static string NormalizeWritten(string written)
@@ -154,22 +121,7 @@ namespace Warmup.Generator
                 name = name.Substring(dot + 1);
             }
 
-            return name switch
-            {
-                "Single" => "float",
-                "Double" => "double",
-                "Int32" => "int",
-                "Byte" => "byte",
-                "Int16" => "short",
-                "SByte" => "sbyte",
-                "String" => "string",
-                "Int64" => "long",
-                "Boolean" => "bool",
-                "UInt16" => "ushort",
-                "UInt32" => "uint",
-                "UInt64" => "ulong",
-                _ => name,
-            };
+            return DTypeTable.FindByClrName(name)?.ShortElementType ?? name;
         }
 
         /// <summary>The short form of a generated element type (<c>global::System.Half</c> → <c>Half</c>).</summary>

@@ -337,7 +337,7 @@ public static class OnnxWarmup
 
         private WarmupRecordResult Process(long index, long offset, PredictionLog log, string logType)
         {
-            if (log.LogTypeCase == PredictionLog.LogTypeOneofCase.None)
+            if (TfServing.GetSupport(log.LogTypeCase) == LogTypeSupport.SilentlySkipped)
             {
                 // TF Serving counts a record without log type and runs nothing.
                 return new WarmupRecordResult { Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Skipped };

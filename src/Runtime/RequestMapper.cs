@@ -153,48 +153,45 @@ internal static class RequestMapper
         var runs = new List<PreparedRun>();
         try
         {
-            switch (log.LogTypeCase)
+            var view = new PredictionLogView(log);
+            if (view.Support == LogTypeSupport.Rejected && !(view.Type == WarmupLogType.SessionRun && options.AllowSessionRunFeeds))
             {
-                case PredictionLog.LogTypeOneofCase.PredictLog:
-                    runs.Add(MapPredict(log.PredictLog.Request ?? throw Invalid("predict_log has no request. Set predict_log.request."), sessions, options));
-                    break;
-                case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                    var classify = log.ClassifyLog.Request ?? throw Invalid("classify_log has no request. Set classify_log.request.");
-                    runs.Add(MapExamples(classify.ModelSpec?.SignatureName, classify.Input, "classify", sessions, options));
-                    break;
-                case PredictionLog.LogTypeOneofCase.RegressLog:
-                    var regress = log.RegressLog.Request ?? throw Invalid("regress_log has no request. Set regress_log.request.");
-                    runs.Add(MapExamples(regress.ModelSpec?.SignatureName, regress.Input, "regress", sessions, options));
-                    break;
-                case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
-                    var multi = log.MultiInferenceLog.Request ?? throw Invalid("multi_inference_log has no request. Set multi_inference_log.request.");
-                    if (multi.Tasks.Count == 0)
+                throw new WarmupReplayException(WarmupFailureKind.UnsupportedLogType,
+                    $"Unsupported log_type for warmup: {view.FieldNumber} ({view.Name}). " +
+                    (view.Type == WarmupLogType.SessionRun
+                        ? "TF Serving rejects session_run_log records; use predict_log, or set AllowSessionRunFeeds to replay their feeds."
+                        : "TF Serving's classic runtime rejects this log type; use predict_log."));
+            }
+
+            foreach (var request in view.Requests)
+            {
+                if (!request.IsSet)
+                {
+                    throw Invalid(view.Type == WarmupLogType.SessionRun
+                        ? $"{view.FieldName} has no request."
+                        : $"{view.FieldName} has no request. Set {view.FieldName}.request.");
+                }
+
+                if (!request.TakesExamples)
+                {
+                    runs.Add(MapTensors(request, sessions, options));
+                    continue;
+                }
+
+                if (view.Type == WarmupLogType.MultiInference && request.Tasks.Count == 0)
+                {
+                    throw Invalid("multi_inference request has no tasks. Add at least one inference task.");
+                }
+
+                foreach (var task in request.Tasks)
+                {
+                    if (task.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod))
                     {
-                        throw Invalid("multi_inference request has no tasks. Add at least one inference task.");
+                        throw Invalid($"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}.");
                     }
 
-                    foreach (var task in multi.Tasks)
-                    {
-                        if (task.MethodName is not (TfServing.ClassifyMethod or TfServing.RegressMethod))
-                        {
-                            throw Invalid($"multi_inference task method \"{task.MethodName}\" is not {TfServing.ClassifyMethod} or {TfServing.RegressMethod}.");
-                        }
-
-                        runs.Add(MapExamples(task.ModelSpec?.SignatureName, multi.Input, "multi_inference", sessions, options));
-                    }
-
-                    break;
-                case PredictionLog.LogTypeOneofCase.SessionRunLog when options.AllowSessionRunFeeds:
-                    runs.Add(MapSessionRun(log.SessionRunLog.Request ?? throw Invalid("session_run_log has no request."), sessions, options));
-                    break;
-                case PredictionLog.LogTypeOneofCase.None:
-                    break;
-                default:
-                    throw new WarmupReplayException(WarmupFailureKind.UnsupportedLogType,
-                        $"Unsupported log_type for warmup: {TfServing.FieldNumber(log.LogTypeCase)} ({TfServing.LogTypeName(log.LogTypeCase)}). " +
-                        (log.LogTypeCase == PredictionLog.LogTypeOneofCase.SessionRunLog
-                            ? "TF Serving rejects session_run_log records; use predict_log, or set AllowSessionRunFeeds to replay their feeds."
-                            : "TF Serving's classic runtime rejects this log type; use predict_log."));
+                    runs.Add(MapExamples(task.SignatureName, request, view.RequestName, sessions, options));
+                }
             }
 
             return new PreparedRecord(runs);
@@ -210,10 +207,12 @@ internal static class RequestMapper
         }
     }
 
-    private static PreparedRun MapPredict(PredictRequest request, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
+    // A predict request's inputs, or a session run's feeds (AllowSessionRunFeeds).
+    private static PreparedRun MapTensors(WarmupRequestView request, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
     {
-        var (signature, session) = SelectSession(request.ModelSpec?.SignatureName, sessions);
-        if (request.Inputs.Count == 0)
+        var (signature, session) = SelectSession(request.Tasks[0].SignatureName, sessions);
+        var tensors = request.Tensors;
+        if (tensors.Count == 0 && request.Type == WarmupLogType.Predict)
         {
             throw new WarmupReplayException(WarmupFailureKind.UnknownInput, "predict request has no inputs. Add the model's input tensors.");
         }
@@ -221,13 +220,14 @@ internal static class RequestMapper
         var feeds = new FeedBuilder(session, signature);
         try
         {
-            foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var (name, tensor) in tensors)
             {
+                var what = $"{request.TensorLabel} \"{name}\"";
                 var input = ResolveInput(name, session, signature, options);
-                feeds.Add($"input \"{name}\"", input, Decode(tensor, $"input \"{name}\"", options));
+                feeds.Add(what, input, Decode(tensor ?? new TensorProto(), what, options));
             }
 
-            return feeds.Build(ResolveOutputs(request.OutputFilter, session, signature, "output_filter"));
+            return feeds.Build(ResolveOutputs(request.OutputNames, session, signature, request.OutputField));
         }
         catch
         {
@@ -236,32 +236,11 @@ internal static class RequestMapper
         }
     }
 
-    private static PreparedRun MapSessionRun(SessionRunRequest request, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions options)
-    {
-        var (signature, session) = SelectSession(request.ModelSpec?.SignatureName, sessions);
-        var feeds = new FeedBuilder(session, signature);
-        try
-        {
-            foreach (var feed in request.Feed)
-            {
-                var input = ResolveInput(feed.Name, session, signature, options);
-                feeds.Add($"feed \"{feed.Name}\"", input, Decode(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", options));
-            }
-
-            return feeds.Build(ResolveOutputs(request.Fetch, session, signature, "fetch"));
-        }
-        catch
-        {
-            feeds.Dispose();
-            throw;
-        }
-    }
-
-    private static PreparedRun MapExamples(string? signatureName, Input? input, string what, IReadOnlyDictionary<string, InferenceSession> sessions,
+    private static PreparedRun MapExamples(string? signatureName, WarmupRequestView request, string what, IReadOnlyDictionary<string, InferenceSession> sessions,
         WarmupReplayOptions options)
     {
         var (signature, session) = SelectSession(signatureName, sessions);
-        var examples = ExamplesOf(input, what);
+        var examples = ExamplesOf(request, what);
         var feeds = new FeedBuilder(session, signature);
         try
         {
@@ -354,31 +333,35 @@ internal static class RequestMapper
         };
     }
 
-    private static List<Example> ExamplesOf(Input? input, string what)
+    private static List<Example> ExamplesOf(WarmupRequestView request, string what)
     {
-        switch (input?.KindCase)
+        if (request.Examples is not { } examples)
         {
-            case Input.KindOneofCase.ExampleList when input.ExampleList.Examples.Count > 0:
-                return input.ExampleList.Examples.ToList();
-            case Input.KindOneofCase.ExampleListWithContext when input.ExampleListWithContext.Examples.Count > 0:
-                // TF merges the context's features into every example (the example's own value wins).
-                var context = input.ExampleListWithContext.Context?.Features?.Feature;
-                return input.ExampleListWithContext.Examples.Select(e =>
-                {
-                    var merged = e.Clone();
-                    merged.Features ??= new Features();
-                    foreach (var (name, value) in context ?? [])
-                    {
-                        merged.Features.Feature.TryAdd(name, value);
-                    }
-
-                    return merged;
-                }).ToList();
-            case Input.KindOneofCase.ExampleList or Input.KindOneofCase.ExampleListWithContext:
-                throw Invalid($"{what} request has an empty example list. Add at least one tf.Example.");
-            default:
-                throw Invalid($"{what} request has no input.example_list. Add the tf.Examples to {what}.");
+            throw Invalid($"{what} request has no input.example_list. Add the tf.Examples to {what}.");
         }
+
+        if (examples.Count == 0)
+        {
+            throw Invalid($"{what} request has an empty example list. Add at least one tf.Example.");
+        }
+
+        // TF merges the context's features into every example (the example's own value wins).
+        if (request.Context?.Features?.Feature is not { } context)
+        {
+            return examples.ToList();
+        }
+
+        return examples.Select(e =>
+        {
+            var merged = e.Clone();
+            merged.Features ??= new Features();
+            foreach (var (name, value) in context)
+            {
+                merged.Features.Feature.TryAdd(name, value);
+            }
+
+            return merged;
+        }).ToList();
     }
 
     private static (string Signature, InferenceSession Session) SelectSession(string? signatureName, IReadOnlyDictionary<string, InferenceSession> sessions)
@@ -516,12 +499,7 @@ internal static class RequestMapper
                 ?? TensorRules.CheckShape(requestName, data.Shape, input, DeclaredShape(metadata), _symbols);
             if (mismatch is not null)
             {
-                throw new WarmupReplayException(mismatch.Kind switch
-                {
-                    TensorMismatchKind.UnsupportedDType => WarmupFailureKind.UnsupportedDtype,
-                    TensorMismatchKind.DType => WarmupFailureKind.DTypeMismatch,
-                    _ => WarmupFailureKind.ShapeMismatch,
-                }, mismatch.Message);
+                throw WarmupReplayException.FromMismatch(mismatch);
             }
         }
     }

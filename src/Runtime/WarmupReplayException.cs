@@ -1,4 +1,5 @@
 using Warmup.Format;
+using Warmup.Format.Signatures;
 
 namespace Warmup.Runtime;
 
@@ -37,36 +38,20 @@ public enum WarmupFailureKind
 
 /// <summary>
 /// A warmup record that could not be replayed. The message reads <c>file: record i at byte o: problem</c>, like the
-/// Format library's errors.
+/// Format library's errors (both are <see cref="WarmupException"/>s).
 /// </summary>
-public sealed class WarmupReplayException : Exception
+public sealed class WarmupReplayException : WarmupException
 {
     /// <summary>Creates the exception; the message is composed from the location and the problem.</summary>
     public WarmupReplayException(WarmupFailureKind kind, string problem, string? filePath = null, long? recordIndex = null,
         long? byteOffset = null, Exception? innerException = null)
-        : base(WarmupFormatException.Compose(filePath, recordIndex, byteOffset, problem), innerException)
+        : base(problem, filePath, recordIndex, byteOffset, innerException)
     {
         Kind = kind;
-        Problem = problem;
-        FilePath = filePath;
-        RecordIndex = recordIndex;
-        ByteOffset = byteOffset;
     }
 
     /// <summary>The kind of failure.</summary>
     public WarmupFailureKind Kind { get; }
-
-    /// <summary>The problem alone, without the location prefix.</summary>
-    public string Problem { get; }
-
-    /// <summary>The warmup file (or the stream's display name).</summary>
-    public string? FilePath { get; }
-
-    /// <summary>The zero-based record index, when the failure belongs to a record.</summary>
-    public long? RecordIndex { get; }
-
-    /// <summary>The byte offset of the record (or of the framing problem).</summary>
-    public long? ByteOffset { get; }
 
     /// <summary>For <see cref="WarmupFailureKind.Format"/> failures, the Format library's finer kind.</summary>
     public WarmupErrorKind? FormatKind => (InnerException as WarmupFormatException)?.Kind;
@@ -74,6 +59,7 @@ public sealed class WarmupReplayException : Exception
     internal WarmupReplayException WithLocation(string? filePath, long? recordIndex, long? byteOffset) =>
         new(Kind, Problem, filePath ?? FilePath, recordIndex ?? RecordIndex, byteOffset ?? ByteOffset, InnerException);
 
+    // The Format library's kinds that name a replay failure of their own; the rest are malformed bytes (Format).
     internal static WarmupReplayException FromFormat(WarmupFormatException ex) => new(
         ex.Kind switch
         {
@@ -85,4 +71,14 @@ public sealed class WarmupReplayException : Exception
             _ => WarmupFailureKind.Format,
         },
         ex.Problem, ex.FilePath, ex.RecordIndex, ex.ByteOffset, ex);
+
+    // A request tensor that breaks one of Format's tensor rules against a session input.
+    internal static WarmupReplayException FromMismatch(TensorMismatch mismatch) => new(
+        mismatch.Kind switch
+        {
+            TensorMismatchKind.UnsupportedDType => WarmupFailureKind.UnsupportedDtype,
+            TensorMismatchKind.DType => WarmupFailureKind.DTypeMismatch,
+            _ => WarmupFailureKind.ShapeMismatch,
+        },
+        mismatch.Message);
 }

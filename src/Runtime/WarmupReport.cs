@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Warmup.Format.Tensors;
 
 namespace Warmup.Runtime;
 
@@ -22,7 +23,7 @@ public enum WarmupRecordStatus
 public sealed record WarmupTensorShape(string Name, string DType, IReadOnlyList<long> Shape)
 {
     /// <inheritdoc />
-    public override string ToString() => $"{Name}:{DType}[{string.Join(",", Shape)}]";
+    public override string ToString() => $"{Name}:{DType}{ShapeText.Format(Shape)}";
 }
 
 /// <summary>The replay of one record.</summary>

@@ -4,6 +4,7 @@ using host::Warmup.Build.Host;
 using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Samples;
+using Warmup.Format.Signatures;
 using Warmup.Format.Tensors;
 using Xunit;
 
@@ -153,6 +154,48 @@ public sealed class BuildHostTests : IDisposable
         Assert.Equal(["WARMUPB018"], events.Select(e => e.Code));
     }
 
+    [Fact]
+    public void Records_are_checked_against_the_signature_file_with_validates_wording_as_WARMUPB021()
+    {
+        var fits = Signature("a", "input x DT_FLOAT [batch,1] x");
+        var narrow = Signature("a", "input x DT_FLOAT [batch,2] x");
+        var manifest = new Manifest(
+            new WarmupSample("a", "A.One", "/src/A.cs", 3, () => Logs(1, 2)),
+            new WarmupSample("a", "A.Two", "/src/A.cs", 9, () => Logs(4)));
+
+        var (exit, events) = Run(manifest, "--model", "a", "--signature", fits);
+        Assert.Equal(Program.Success, exit);
+        Assert.Equal(3, Assert.Single(events, e => e.Kind == HostEventKind.Wrote).Records);
+
+        var file = Path.Combine(_dir, "a", "1", "assets.extra", "tf_serving_warmup_requests");
+        var before = File.ReadAllBytes(file);
+        (exit, events) = Run(manifest, "--model", "a", "--signature", narrow);
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal((HostEventKind.Error, "WARMUPB021"), (e.Kind, e.Code)));
+        var last = events[^1];
+        Assert.Equal(("/src/A.cs", 9), (last.File, last.Line));
+        var finding = SignatureChecker.Check(Logs(4).Single(), SignatureText.TryParse(File.ReadAllText(narrow), out var parsed, out _) ? parsed! : null!).Single();
+        Assert.Equal($"warmup sample 'A.Two' of model 'a' produced a record that does not fit the model's signature: record 2: {finding.Message}", last.Message);
+        Assert.Contains("where the model takes 2", finding.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void A_signature_file_that_does_not_parse_is_WARMUPB021_at_its_line()
+    {
+        var broken = Path.Combine(_dir, "a.warmup-signature");
+        File.WriteAllText(broken, "warmup-signature 1\nmodel a\nsignature serving_default predict\ninput x DT_FLOAT [1 x\n");
+
+        var (exit, events) = Run(new Manifest(new WarmupSample("a", "A", null, 0, () => Logs(1))), "--model", "a", "--signature", broken);
+
+        Assert.Equal(Program.ErrorsReported, exit);
+        var error = Assert.Single(events);
+        Assert.Equal(("WARMUPB021", broken, 4), (error.Code, error.File, error.Line));
+        Assert.Contains("signature file of model 'a' is invalid", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/7", "--model", "n" }, true)]
     [InlineData(new[] { "--assembly", "a.dll" }, false)]
@@ -160,6 +203,8 @@ public sealed class BuildHostTests : IDisposable
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--bogus", "1" }, false)]
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model-file", "m.onnx" }, false)]
     [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/7", "--model-file", "m.onnx", "--model-file", "n.onnx" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--signature", "m.warmup-signature", "--model", "m/7" }, false)]
+    [InlineData(new[] { "--assembly", "a.dll", "--out", "o", "--model", "m/7", "--signature", "s", "--signature", "t" }, false)]
     public void Command_line_is_parsed_strictly(string[] args, bool valid)
     {
         Assert.Equal(valid, HostOptions.TryParse(args, out var options, out _));
@@ -188,12 +233,33 @@ public sealed class BuildHostTests : IDisposable
         Assert.Equal(valid && args.Length > 0 ? 1 : 0, requests.Count);
     }
 
+    public void A_signature_file_belongs_to_the_model_before_it()
+    {
+        Assert.True(HostOptions.TryParse(["--assembly", "a.dll", "--out", "o", "--model", "m/7", "--signature", "m.sig", "--model", "n"], out var options, out _));
+        Assert.Equal([new HostModel("m", 7, SignatureFile: "m.sig"), new HostModel("n", 1)], options!.Models);
+    }
+
+    private string Signature(string model, string input)
+    {
+        var path = Path.Combine(_dir, $"{model}.{Directory.GetFiles(_dir, "*.warmup-signature").Length}.warmup-signature");
+        File.WriteAllText(path, $"warmup-signature 1\nmodel {model}\nformat onnx\nsignature serving_default predict\n{input}\noutput y DT_FLOAT [batch,1] y\n");
+        return path;
+    }
+
+    // Models as "name[/version]", or the host's own arguments when the first one starts with "--".
     private (int Exit, List<HostEvent> Events) Run(IWarmupManifest? manifest, params string[] models)
     {
         var args = new List<string> { "--assembly", "App.dll", "--out", _dir };
-        foreach (var model in models)
+        if (models is [['-', '-', ..], ..])
         {
-            args.AddRange(["--model", model]);
+            args.AddRange(models);
+        }
+        else
+        {
+            foreach (var model in models)
+            {
+                args.AddRange(["--model", model]);
+            }
         }
 
         Assert.True(HostOptions.TryParse(args, out var options, out var usage), usage);

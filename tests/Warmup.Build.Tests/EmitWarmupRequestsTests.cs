@@ -87,6 +87,21 @@ public sealed class EmitWarmupRequestsTests : IDisposable
     }
 
     [Fact]
+    public void The_host_checks_each_model_against_its_signature_file_unless_the_signature_is_declared()
+    {
+        var read = Model("/m/hp.onnx", "hp");
+        read.SetMetadata("SignatureFile", "/obj/warmup/hp.warmup-signature");
+        var declared = Model("/m/none", "ranker");
+        declared.SetMetadata("Signature", "declared");
+        declared.SetMetadata("SignatureFile", "/obj/warmup/ranker.warmup-signature");
+        var task = Task(read, declared);
+
+        var arguments = task.CreateStartInfo([("hp", 1), ("ranker", 1)]).ArgumentList.SkipWhile(a => a != "--model").ToList();
+
+        Assert.Equal(["--model", "hp/1", "--signature", "/obj/warmup/hp.warmup-signature", "--model", "ranker/1"], arguments);
+    }
+
+    [Fact]
     public void Host_failure_is_WARMUPB014_with_its_output()
     {
         var task = Task(Model(TestModels.HalfPlusTwo().Save(Path.Combine(_dir, "hp.onnx")), "hp"));

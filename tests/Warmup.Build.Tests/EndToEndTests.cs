@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using Warmup.Format;
+using Warmup.Format.Tensors;
+using Warmup.Testing;
 using Xunit;
 
 namespace Warmup.Build.Tests;
@@ -136,5 +138,42 @@ public sealed class EndToEndFailureTests
         Assert.True(publish.ExitCode == 0, publish.Output);
         Assert.Equal(File.ReadAllBytes(consumer.WarmupFile),
             File.ReadAllBytes(Path.Combine(consumer.Root, "published", "models", "half_plus_two", "1", "assets.extra", "tf_serving_warmup_requests")));
+    }
+
+    [Fact]
+    public async Task A_record_that_breaks_the_signature_as_a_whole_fails_the_build_with_WARMUPB021()
+    {
+        // Two inputs share the symbolic dimension "batch": the generator checks each literal against its own input's
+        // shape, and only the record as a whole shows that they disagree. The build host checks every record against the
+        // signature file, as `warmup validate --model` and the replay do.
+        var consumer = await Consumer.CreateAsync("net10.0", "Library", """
+            [WarmupSample]
+            public static ServingDefaultInputs Mismatched => new() { A = new float[,] { { 1f }, { 2f } }, B = new float[,] { { 3f } } };
+        """);
+        new OnnxModelBuilder("pair")
+            .Input("a", OnnxElementType.Float, "batch", 1)
+            .Input("b", OnnxElementType.Float, "batch", 1)
+            .Node("Add", ["a", "b"], ["y"])
+            .Output("y", OnnxElementType.Float, "batch", 1)
+            .Save(Path.Combine(consumer.ProjectDirectory, "models", "half_plus_two.onnx"));
+
+        var build = await consumer.RunAsync("build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        var error = build.Output.Split('\n').FirstOrDefault(l => l.Contains("error WARMUPB021", StringComparison.Ordinal));
+        Assert.True(error is not null, build.Output);
+        Assert.Contains("Samples.cs(", error, StringComparison.Ordinal);
+        Assert.Contains("Mismatched' of model 'half_plus_two' produced a record that does not fit the model's signature: record 0: " +
+            "input \"b\" has shape [1,1]: size 1 for dimension \"batch\", which is 2 in input \"a\" (model input \"b\" is [batch,1]). " +
+            "Write the sample with the model's shape.", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(consumer.WarmupFile));
+
+        consumer.SetSamples("""
+            [WarmupSample]
+            public static ServingDefaultInputs Matched => new() { A = new float[,] { { 1f }, { 2f } }, B = new float[,] { { 3f }, { 4f } } };
+        """);
+        var fixedBuild = await consumer.RunAsync("build");
+        Assert.True(fixedBuild.ExitCode == 0, fixedBuild.Output);
+        Assert.Single(WarmupFile.Read(consumer.WarmupFile));
     }
 }

@@ -82,6 +82,19 @@ public sealed class TensorRulesTests
     }
 
     [Fact]
+    public void The_one_shape_formatter_writes_sizes_and_signature_file_dimensions()
+    {
+        SignatureDimension[] declared = [SignatureDimension.Symbolic("batch size"), SignatureDimension.Unknown, SignatureDimension.Fixed(3)];
+        Assert.Equal("[batch%20size,-1,3]", ShapeText.Format(declared));
+        Assert.Equal("[batch size,?,3]", ShapeText.Describe(declared));
+        Assert.Equal("*", ShapeText.Format((IReadOnlyList<SignatureDimension>?)null));
+        Assert.Equal("*", ShapeText.Format((IEnumerable<long>?)null));
+        Assert.Equal("[4,-1,0]", ShapeText.Format([4L, -1, 0]));
+        Assert.Equal("[]", TensorShapes.Format([]));
+        Assert.Equal("[2,3]", TensorShapes.Format([2, 3]));
+    }
+
+    [Fact]
     public void The_signature_checker_applies_the_same_rules_as_errors()
     {
         var model = new SignatureFile("m", "m.onnx", "onnx",

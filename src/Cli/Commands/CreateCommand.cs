@@ -157,8 +157,7 @@ internal static class CreateCommand
         return shape;
     }
 
-    private static string FormatShape(SignatureTensor input) =>
-        input.Shape is null ? "*" : "[" + string.Join(",", input.Shape.Select(d => d.ToString())) + "]";
+    private static string FormatShape(SignatureTensor input) => ShapeText.Format(input.Shape);
 
     // The record's expanded size from its shapes alone, before any value is made.
     private static void CheckBudget(SignatureDefinition signature, List<(SignatureTensor Input, long[] Shape)> shapes, long batch, Request request)

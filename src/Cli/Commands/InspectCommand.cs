@@ -145,38 +145,29 @@ internal static class InspectCommand
     internal static string Describe(PredictionLog log, int maxValues)
     {
         var text = new StringBuilder();
-        switch (log.LogTypeCase)
+        var view = new PredictionLogView(log);
+        if (view.Type is WarmupLogType.None or WarmupLogType.PredictStreamed)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog:
-                foreach (var (name, tensor) in (log.PredictLog.Request?.Inputs ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+            return view.Type == WarmupLogType.None ? "-" : $"{view.Requests.Count} request(s)";
+        }
+
+        foreach (var request in view.Requests)
+        {
+            if (request.TakesExamples)
+            {
+                if (view.Type == WarmupLogType.MultiInference)
                 {
-                    AppendSeparator(text).Append(name).Append(' ').Append(DescribeTensor(tensor, $"input \"{name}\"", maxValues));
+                    text.Append("tasks: ").Append(string.Join(",", request.Tasks.Select(t => t.MethodName?.Split('/')[^1]))).Append("; ");
                 }
 
-                break;
-            case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                DescribeInput(text, log.ClassifyLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.RegressLog:
-                DescribeInput(text, log.RegressLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
-                text.Append("tasks: ").Append(string.Join(",", log.MultiInferenceLog.Request?.Tasks.Select(t => t.MethodName.Split('/')[^1]) ?? [])).Append("; ");
-                DescribeInput(text, log.MultiInferenceLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.SessionRunLog:
-                foreach (var feed in log.SessionRunLog.Request?.Feed ?? [])
-                {
-                    AppendSeparator(text).Append(feed.Name).Append(' ').Append(DescribeTensor(feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", maxValues));
-                }
+                DescribeExamples(text, request.Examples, maxValues);
+                continue;
+            }
 
-                break;
-            case PredictionLog.LogTypeOneofCase.PredictStreamedLog:
-                text.Append(log.PredictStreamedLog.Request.Count).Append(" request(s)");
-                break;
-            default:
-                text.Append('-');
-                break;
+            foreach (var (name, tensor) in request.Tensors)
+            {
+                AppendSeparator(text).Append(name).Append(' ').Append(DescribeTensor(tensor ?? new TensorProto(), $"{request.TensorLabel} \"{name}\"", maxValues));
+            }
         }
 
         return text.ToString();
@@ -184,7 +175,7 @@ internal static class InspectCommand
 
     private static string DescribeTensor(TensorProto tensor, string what, int maxValues)
     {
-        var shape = tensor.TensorShape is { UnknownRank: true } ? "*" : TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape));
+        var shape = ShapeText.Format(tensor.TensorShape is { UnknownRank: true } ? null : TensorShapes.FromProto(tensor.TensorShape));
         var text = $"{DTypes.Name(tensor.Dtype)} {shape}";
         if (maxValues == 0)
         {
@@ -203,14 +194,8 @@ internal static class InspectCommand
         }
     }
 
-    private static void DescribeInput(StringBuilder text, Input? input, int maxValues)
+    private static void DescribeExamples(StringBuilder text, IReadOnlyList<Example>? examples, int maxValues)
     {
-        var examples = input?.KindCase switch
-        {
-            Input.KindOneofCase.ExampleList => input.ExampleList.Examples,
-            Input.KindOneofCase.ExampleListWithContext => input.ExampleListWithContext.Examples,
-            _ => null,
-        };
         if (examples is null)
         {
             text.Append("(no examples)");

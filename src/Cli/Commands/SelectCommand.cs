@@ -98,7 +98,7 @@ internal static class SelectCommand
         {
             var problems = kept.SelectMany(r => SignatureChecker.Check(r.Log, signatures)
                 .Where(i => i.Severity == WarmupIssueSeverity.Error)
-                .Select(i => WarmupFormatException.Compose(r.File, r.Index, r.Offset, i.Message))).ToList();
+                .Select(i => WarmupException.Compose(r.File, r.Index, r.Offset, i.Message))).ToList();
             if (problems.Count > 0)
             {
                 foreach (var problem in problems.Skip(1))

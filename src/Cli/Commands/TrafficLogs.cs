@@ -96,7 +96,7 @@ internal static class TrafficLogs
 
             if (!any)
             {
-                throw CliException.Invalid(WarmupFormatException.Compose(path, 0, 0,
+                throw CliException.Invalid(WarmupException.Compose(path, 0, 0,
                     "the log holds no records. Pass a TFRecord file of PredictionLogs (a recording, or TF Serving's request log)."));
             }
         }

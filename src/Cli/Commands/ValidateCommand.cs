@@ -77,7 +77,7 @@ internal static class ValidateCommand
             foreach (var issue in report.Issues)
             {
                 var prefix = issue.Severity == WarmupIssueSeverity.Error ? "error" : "warning";
-                context.Error.WriteLine($"{prefix}: {WarmupFormatException.Compose(path, issue.RecordIndex, issue.Offset, issue.Message)}");
+                context.Error.WriteLine($"{prefix}: {WarmupException.Compose(path, issue.RecordIndex, issue.Offset, issue.Message)}");
             }
 
             var against = modelPath is null ? "TF Serving's rules" : $"TF Serving's rules and {modelPath}";

@@ -127,17 +127,19 @@ internal static class TritonExport
     private static Sample ToSample(RawRecord record, string warmupPath, long maxBatchSize)
     {
         var at = $"{warmupPath}: record {record.Index} at byte {record.Offset}";
-        if (record.Log.LogTypeCase != PredictionLog.LogTypeOneofCase.PredictLog || record.Log.PredictLog.Request is null)
+        var view = new PredictionLogView(record.Log);
+        if (view.Type != WarmupLogType.Predict || !view.Requests[0].IsSet)
         {
-            throw CliException.Invalid($"{at}: a {TfServing.LogTypeName(record.Log.LogTypeCase)} record; Triton's model_warmup holds input tensors, so only predict records export. " +
+            throw CliException.Invalid($"{at}: a {view.Name} record; Triton's model_warmup holds input tensors, so only predict records export. " +
                 "Select the predict records first, or write the samples as predict requests.");
         }
 
         var inputs = new List<SampleInput>();
         long? batch = null;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, proto) in record.Log.PredictLog.Request.Inputs.OrderBy(i => i.Key, StringComparer.Ordinal))
+        foreach (var (name, input) in view.Requests[0].Tensors)
         {
+            var proto = input!;
             var what = $"{at}: input \"{name}\"";
             TensorData tensor;
             try

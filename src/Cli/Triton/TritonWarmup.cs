@@ -20,24 +20,14 @@ internal static class TritonWarmup
     /// <summary>Triton's <c>config.pbtxt</c> file name.</summary>
     public const string ConfigFileName = "config.pbtxt";
 
-    /// <summary>Triton's data type names and the TF dtypes they convert to (the export reads it backwards).</summary>
-    internal static readonly Dictionary<string, DataType> DataTypes = new(StringComparer.Ordinal)
-    {
-        ["TYPE_BOOL"] = DataType.DtBool,
-        ["TYPE_UINT8"] = DataType.DtUint8,
-        ["TYPE_UINT16"] = DataType.DtUint16,
-        ["TYPE_UINT32"] = DataType.DtUint32,
-        ["TYPE_UINT64"] = DataType.DtUint64,
-        ["TYPE_INT8"] = DataType.DtInt8,
-        ["TYPE_INT16"] = DataType.DtInt16,
-        ["TYPE_INT32"] = DataType.DtInt32,
-        ["TYPE_INT64"] = DataType.DtInt64,
-        ["TYPE_FP16"] = DataType.DtHalf,
-        ["TYPE_FP32"] = DataType.DtFloat,
-        ["TYPE_FP64"] = DataType.DtDouble,
-        ["TYPE_STRING"] = DataType.DtString,
-        ["TYPE_BF16"] = DataType.DtBfloat16,
-    };
+    /// <summary>
+    /// Triton's data type names and the TF dtypes they convert to (the export reads it backwards), from the one dtype
+    /// table, in Triton's order.
+    /// </summary>
+    internal static readonly Dictionary<string, DataType> DataTypes = DTypeTable.Rows
+        .Where(r => r.TritonName is not null)
+        .OrderBy(r => r.TritonNumber)
+        .ToDictionary(r => r.TritonName!, r => (DataType)r.Number, StringComparer.Ordinal);
 
     /// <summary>The config file for a path that is either the file or the model directory holding it.</summary>
     public static string ResolveConfig(string path)

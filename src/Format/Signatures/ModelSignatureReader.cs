@@ -44,25 +44,21 @@ public enum ModelSignatureErrorKind
 }
 
 /// <summary>A model's signature could not be read. The message names the file, the problem and what to do.</summary>
-public sealed class ModelSignatureException : Exception
+public sealed class ModelSignatureException : WarmupException
 {
     /// <summary>Creates the exception.</summary>
     public ModelSignatureException(ModelSignatureErrorKind kind, string modelPath, string problem, Exception? innerException = null)
-        : base($"{modelPath}: {problem}", innerException)
+        : base(problem, modelPath ?? throw new ArgumentNullException(nameof(modelPath)), null, null, innerException)
     {
         Kind = kind;
         ModelPath = modelPath;
-        Problem = problem;
     }
 
     /// <summary>The kind of problem.</summary>
     public ModelSignatureErrorKind Kind { get; }
 
-    /// <summary>The model file or directory.</summary>
+    /// <summary>The model file or directory (the <see cref="WarmupException.FilePath"/>).</summary>
     public string ModelPath { get; }
-
-    /// <summary>The problem and what to do, without the path.</summary>
-    public string Problem { get; }
 }
 
 /// <summary>A model's signatures plus notes about parts that were left out (e.g. sparse inputs).</summary>

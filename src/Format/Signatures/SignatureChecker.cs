@@ -27,32 +27,29 @@ public static class SignatureChecker
         ArgumentNullException.ThrowIfNull(model);
         options ??= new SignatureCheckOptions();
         var issues = new List<WarmupIssue>();
-        switch (log.LogTypeCase)
+        var view = new PredictionLogView(log);
+        if (view.Support != LogTypeSupport.Replayed)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog:
-                if (log.PredictLog.Request is { } request && Find(model, options.SignatureName ?? request.ModelSpec?.SignatureName, issues) is { } signature)
-                {
-                    CheckPredict(request, signature, options, issues);
-                }
+            return issues;
+        }
 
-                break;
-            case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                CheckExamples(model, options.SignatureName ?? log.ClassifyLog.Request?.ModelSpec?.SignatureName, "classify", log.ClassifyLog.Request?.Input, options, issues);
-                break;
-            case PredictionLog.LogTypeOneofCase.RegressLog:
-                CheckExamples(model, options.SignatureName ?? log.RegressLog.Request?.ModelSpec?.SignatureName, "regress", log.RegressLog.Request?.Input, options, issues);
-                break;
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
-                foreach (var task in log.MultiInferenceLog.Request?.Tasks ?? [])
+        foreach (var request in view.Requests)
+        {
+            foreach (var task in request.Tasks)
+            {
+                var requested = options.SignatureName ?? task.SignatureName;
+                if (!request.TakesExamples)
                 {
-                    var method = task.MethodName == TfServing.ClassifyMethod ? "classify" : task.MethodName == TfServing.RegressMethod ? "regress" : null;
-                    if (method is not null)
+                    if (Find(model, requested, issues) is { } signature)
                     {
-                        CheckExamples(model, options.SignatureName ?? task.ModelSpec?.SignatureName, method, log.MultiInferenceLog.Request?.Input, options, issues);
+                        CheckPredict(request.Tensors, signature, options, issues);
                     }
                 }
-
-                break;
+                else if (task.SignatureMethod is { } method)
+                {
+                    CheckExamples(model, requested, method, request, options, issues);
+                }
+            }
         }
 
         return issues;
@@ -72,7 +69,8 @@ public static class SignatureChecker
         return signature;
     }
 
-    private static void CheckPredict(PredictRequest request, SignatureDefinition signature, SignatureCheckOptions options, List<WarmupIssue> issues)
+    private static void CheckPredict(IReadOnlyList<(string Name, TensorProto? Tensor)> inputs, SignatureDefinition signature, SignatureCheckOptions options,
+        List<WarmupIssue> issues)
     {
         // Sets and maps, not lists: checking stays linear in the number of inputs.
         var modelInputs = new HashSet<string>(signature.Inputs.Select(i => i.Name), StringComparer.Ordinal);
@@ -84,7 +82,7 @@ public static class SignatureChecker
 
         var addressed = new Dictionary<string, string>(StringComparer.Ordinal);
         var symbols = new TensorSymbols();
-        foreach (var (name, tensor) in request.Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (name, tensor) in inputs)
         {
             var resolved = InputNames.Resolve(name, modelInputs, options.InputNameMap, signature.Key);
             if (resolved is null)
@@ -100,7 +98,7 @@ public static class SignatureChecker
             }
 
             addressed.Add(resolved, name);
-            CheckTensor(name, tensor, byName[resolved], symbols, issues);
+            CheckTensor(name, tensor!, byName[resolved], symbols, issues);
         }
 
         // Each missing input gets its line, up to a few; the rest are summed up in one.
@@ -125,18 +123,17 @@ public static class SignatureChecker
         var expectedType = DTypes.TryParse(expected.DType, out var dataType) ? DTypes.Get(dataType) : null;
         if (TensorRules.CheckDType(what, tensor.Dtype, expected.Name, expected.DType, expectedType) is { } dtype)
         {
-            issues.Add(Error(dtype.Kind == TensorMismatchKind.UnsupportedDType ? WarmupErrorKind.UnsupportedDtype : WarmupErrorKind.SignatureMismatch,
-                dtype.Message));
+            issues.Add(Error(dtype.ErrorKind, dtype.Message));
         }
 
         var shape = tensor.TensorShape is { UnknownRank: true } ? null : TensorShapes.FromProto(tensor.TensorShape);
         if (TensorRules.CheckShape(what, shape, expected.Name, expected.Shape, symbols) is { } mismatch)
         {
-            issues.Add(Error(WarmupErrorKind.SignatureMismatch, mismatch.Message));
+            issues.Add(Error(mismatch.ErrorKind, mismatch.Message));
         }
     }
 
-    private static void CheckExamples(SignatureFile model, string? requested, string method, Input? input, SignatureCheckOptions options,
+    private static void CheckExamples(SignatureFile model, string? requested, string method, WarmupRequestView request, SignatureCheckOptions options,
         List<WarmupIssue> issues)
     {
         if (Find(model, requested, issues) is not { } signature)
@@ -170,7 +167,7 @@ public static class SignatureChecker
             return;
         }
 
-        var features = FeaturesOf(input);
+        var features = FeaturesOf(request.Examples, request.Context);
         var modelInputs = new HashSet<string>(signature.Inputs.Select(i => i.Name), StringComparer.Ordinal);
         var fed = new Dictionary<string, Feature>(StringComparer.Ordinal);
         foreach (var (name, feature) in features.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -206,15 +203,9 @@ public static class SignatureChecker
         }
     }
 
-    private static Dictionary<string, Feature> FeaturesOf(Input? input)
+    private static Dictionary<string, Feature> FeaturesOf(IReadOnlyList<Example>? examples, Example? context)
     {
         var features = new Dictionary<string, Feature>(StringComparer.Ordinal);
-        var (examples, context) = input?.KindCase switch
-        {
-            Input.KindOneofCase.ExampleList => (input.ExampleList.Examples, (Example?)null),
-            Input.KindOneofCase.ExampleListWithContext => (input.ExampleListWithContext.Examples, input.ExampleListWithContext.Context),
-            _ => (null, null),
-        };
         foreach (var example in (examples ?? []).Append(context ?? new Example()))
         {
             foreach (var (name, feature) in example.Features?.Feature ?? [])

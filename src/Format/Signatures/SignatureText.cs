@@ -8,6 +8,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using Warmup.Format.Tensors;
 
 namespace Warmup.Format.Signatures
 {
@@ -630,28 +631,8 @@ namespace Warmup.Format.Signatures
 
         private static void AppendTensor(StringBuilder builder, string kind, SignatureTensor tensor)
         {
-            builder.Append(kind).Append(' ').Append(Encode(tensor.Name)).Append(' ').Append(tensor.DType).Append(' ');
-            if (tensor.Shape == null)
-            {
-                builder.Append('*');
-            }
-            else
-            {
-                builder.Append('[');
-                for (int i = 0; i < tensor.Shape.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        builder.Append(',');
-                    }
-
-                    builder.Append(tensor.Shape[i].ToString());
-                }
-
-                builder.Append(']');
-            }
-
-            builder.Append(' ').Append(Encode(tensor.TensorName)).Append('\n');
+            builder.Append(kind).Append(' ').Append(Encode(tensor.Name)).Append(' ').Append(tensor.DType).Append(' ')
+                .Append(ShapeText.Format(tensor.Shape)).Append(' ').Append(Encode(tensor.TensorName)).Append('\n');
         }
 
         private static bool IsHex(char c) => (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');

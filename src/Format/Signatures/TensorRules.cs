@@ -1,4 +1,3 @@
-using System.Globalization;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
 
@@ -26,7 +25,11 @@ internal enum TensorMismatchKind
 /// <summary>One way a request tensor does not fit a model input: the rule it breaks and a message that names both.</summary>
 /// <param name="Kind">The rule broken.</param>
 /// <param name="Message">What is wrong and how to fix it, without location (callers add the record's).</param>
-internal sealed record TensorMismatch(TensorMismatchKind Kind, string Message);
+internal sealed record TensorMismatch(TensorMismatchKind Kind, string Message)
+{
+    /// <summary>The kind of the finding a signature check reports: an unsupported model dtype, or a signature mismatch.</summary>
+    internal WarmupErrorKind ErrorKind => Kind == TensorMismatchKind.UnsupportedDType ? WarmupErrorKind.UnsupportedDtype : WarmupErrorKind.SignatureMismatch;
+}
 
 /// <summary>
 /// The sizes that the inputs of one request gave to symbolic dimensions (ONNX <c>dim_param</c>), so that a name gets the
@@ -131,10 +134,7 @@ internal static class TensorRules
     /// <summary>Formats declared dimensions as in messages: <c>[batch,4]</c>, <c>?</c> for an unnamed unknown size.</summary>
     /// <param name="shape">The dimensions, or <see langword="null"/> for unknown rank.</param>
     /// <returns>The text.</returns>
-    public static string FormatShape(IReadOnlyList<SignatureDimension>? shape) =>
-        shape is null
-            ? "unknown rank"
-            : "[" + string.Join(",", shape.Select(d => d.Symbol ?? (d.IsFixed ? d.Size.ToString(CultureInfo.InvariantCulture) : "?"))) + "]";
+    public static string FormatShape(IReadOnlyList<SignatureDimension>? shape) => ShapeText.Describe(shape);
 
     private static TensorMismatch Shape(TensorMismatchKind kind, string what, IReadOnlyList<long> shape, string input,
         IReadOnlyList<SignatureDimension> expected, string detail) =>

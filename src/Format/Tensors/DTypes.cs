@@ -18,7 +18,8 @@ public sealed record DTypeInfo(DataType DataType, string Name, OnnxElementType O
 }
 
 /// <summary>
-/// The one dtype table: TensorFlow dtype ↔ ONNX element type ↔ .NET element type, and which of them run on ONNX Runtime.
+/// TensorFlow dtype ↔ ONNX element type ↔ .NET element type, and which of them run on ONNX Runtime: the rows of
+/// <see cref="DTypeTable"/> (the one dtype table, which the source generator shares) in Format's types.
 /// </summary>
 public static class DTypes
 {
@@ -28,29 +29,16 @@ public static class DTypes
 
     static DTypes()
     {
-        Add(DataType.DtFloat, OnnxElementType.Float, typeof(float), 4);
-        Add(DataType.DtDouble, OnnxElementType.Double, typeof(double), 8);
-        Add(DataType.DtInt32, OnnxElementType.Int32, typeof(int), 4);
-        Add(DataType.DtUint8, OnnxElementType.UInt8, typeof(byte), 1);
-        Add(DataType.DtInt16, OnnxElementType.Int16, typeof(short), 2);
-        Add(DataType.DtInt8, OnnxElementType.Int8, typeof(sbyte), 1);
-        Add(DataType.DtString, OnnxElementType.String, typeof(byte[]), 0);
-        Add(DataType.DtInt64, OnnxElementType.Int64, typeof(long), 8);
-        Add(DataType.DtBool, OnnxElementType.Bool, typeof(bool), 1);
-        Add(DataType.DtUint16, OnnxElementType.UInt16, typeof(ushort), 2);
-        Add(DataType.DtUint32, OnnxElementType.UInt32, typeof(uint), 4);
-        Add(DataType.DtUint64, OnnxElementType.UInt64, typeof(ulong), 8);
-        Add(DataType.DtHalf, OnnxElementType.Float16, typeof(Half), 2);
-        Add(DataType.DtBfloat16, OnnxElementType.BFloat16, typeof(BFloat16), 2);
-        // Known to both TF and ONNX but not run by ONNX Runtime's C# API: rejected before a session is created.
-        Add(DataType.DtComplex64, OnnxElementType.Complex64, null, 0);
-        Add(DataType.DtComplex128, OnnxElementType.Complex128, null, 0);
-        Add(DataType.DtFloat8E4M3Fn, OnnxElementType.Float8E4M3FN, null, 0);
-        Add(DataType.DtFloat8E4M3Fnuz, OnnxElementType.Float8E4M3FNUZ, null, 0);
-        Add(DataType.DtFloat8E5M2, OnnxElementType.Float8E5M2, null, 0);
-        Add(DataType.DtFloat8E5M2Fnuz, OnnxElementType.Float8E5M2FNUZ, null, 0);
-        Add(DataType.DtInt4, OnnxElementType.Int4, null, 0);
-        Add(DataType.DtUint4, OnnxElementType.UInt4, null, 0);
+        foreach (var row in DTypeTable.Rows)
+        {
+            var info = new DTypeInfo((DataType)row.Number, row.Name, (OnnxElementType)row.OnnxNumber, row.ClrType, row.ElementSize);
+            ByTf.Add(info.DataType, info);
+            ByOnnx.Add(info.OnnxType, info);
+            if (info.ClrType is not null)
+            {
+                ByClr.Add(info.ClrType, info);
+            }
+        }
     }
 
     /// <summary>Every row of the table for dtypes that have an ONNX counterpart.</summary>
@@ -81,15 +69,4 @@ public static class DTypes
     }
 
     private static Google.Protobuf.Reflection.EnumDescriptor DataTypeDescriptor => TypesReflection.Descriptor.EnumTypes[0];
-
-    private static void Add(DataType tf, OnnxElementType onnx, Type? clr, int size)
-    {
-        var info = new DTypeInfo(tf, DataTypeDescriptor.FindValueByNumber((int)tf).Name, onnx, clr, size);
-        ByTf.Add(tf, info);
-        ByOnnx.Add(onnx, info);
-        if (clr is not null)
-        {
-            ByClr.Add(clr, info);
-        }
-    }
 }

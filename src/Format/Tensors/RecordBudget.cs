@@ -81,35 +81,26 @@ public static class RecordBudget
     {
         ArgumentNullException.ThrowIfNull(log);
         var sum = new Sum();
-        switch (log.LogTypeCase)
+        foreach (var request in new PredictionLogView(log).Requests)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog:
-                sum.AddInputs(log.PredictLog.Request?.Inputs);
-                break;
-            case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                sum.AddInput(log.ClassifyLog.Request?.Input, 1);
-                break;
-            case PredictionLog.LogTypeOneofCase.RegressLog:
-                sum.AddInput(log.RegressLog.Request?.Input, 1);
-                break;
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+            if (request.TakesExamples)
+            {
                 // Each task is one run over the same examples.
-                sum.AddInput(log.MultiInferenceLog.Request?.Input, Math.Max(1, log.MultiInferenceLog.Request?.Tasks.Count ?? 0));
-                break;
-            case PredictionLog.LogTypeOneofCase.SessionRunLog:
-                foreach (var feed in log.SessionRunLog.Request?.Feed ?? [])
-                {
-                    sum.Add(() => $"feed \"{feed.Name}\"", feed.Tensor is null ? 0 : ExpandedBytes(feed.Tensor));
-                }
+                sum.AddExamples(request.Examples, request.Context, Math.Max(1, request.Tasks.Count));
+                continue;
+            }
 
-                break;
-            case PredictionLog.LogTypeOneofCase.PredictStreamedLog:
-                foreach (var request in log.PredictStreamedLog.Request)
+            foreach (var (name, tensor) in request.Tensors)
+            {
+                if (request.Type == WarmupLogType.SessionRun)
                 {
-                    sum.AddInputs(request.Inputs);
+                    sum.Add(() => $"feed \"{name}\"", tensor is null ? 0 : ExpandedBytes(tensor));
                 }
-
-                break;
+                else
+                {
+                    sum.Add(() => $"input \"{name}\" {TensorShapes.Format(TensorShapes.FromProto(tensor!.TensorShape))} {DTypes.Name(tensor.Dtype)}", ExpandedBytes(tensor!));
+                }
+            }
         }
 
         return (sum.Total, sum.What, sum.Largest);
@@ -134,22 +125,8 @@ public static class RecordBudget
             }
         }
 
-        public void AddInputs(MapField<string, TensorProto>? inputs)
+        public void AddExamples(IReadOnlyList<Example>? examples, Example? context, int runs)
         {
-            foreach (var (name, tensor) in inputs ?? [])
-            {
-                Add(() => $"input \"{name}\" {TensorShapes.Format(TensorShapes.FromProto(tensor.TensorShape))} {DTypes.Name(tensor.Dtype)}", ExpandedBytes(tensor));
-            }
-        }
-
-        public void AddInput(Input? input, int runs)
-        {
-            var (examples, context) = input?.KindCase switch
-            {
-                Input.KindOneofCase.ExampleList => (input.ExampleList.Examples, null),
-                Input.KindOneofCase.ExampleListWithContext => (input.ExampleListWithContext.Examples, input.ExampleListWithContext.Context),
-                _ => ((RepeatedField<Example>?)null, (Example?)null),
-            };
             if (examples is null)
             {
                 return;

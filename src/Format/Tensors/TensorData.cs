@@ -59,7 +59,7 @@ public sealed class TensorData
         if (count != values.LongLength)
         {
             throw new ArgumentException(
-                $"Shape [{string.Join(",", shape)}] needs {count} element(s) but {values.LongLength} were given.", nameof(shape));
+                $"Shape {ShapeText.Format(shape)} needs {count} element(s) but {values.LongLength} were given.", nameof(shape));
         }
 
         return new TensorData(dtype, (long[])shape.Clone(), values);
@@ -130,7 +130,7 @@ public static class TensorShapes
     }
 
     /// <summary>Formats a shape as <c>[2,3]</c>.</summary>
-    public static string Format(ReadOnlySpan<long> shape) => "[" + string.Join(",", shape.ToArray()) + "]";
+    public static string Format(ReadOnlySpan<long> shape) => ShapeText.Format(shape.ToArray());
 
     /// <summary>The dims of a TF shape proto (an absent shape is a scalar).</summary>
     public static long[] FromProto(TensorShapeProto? shape) =>

@@ -152,7 +152,7 @@ internal static class RequestPathWarmup
                 yield break;
             }
 
-            if (log.LogTypeCase == PredictionLog.LogTypeOneofCase.None)
+            if (TfServing.GetSupport(log.LogTypeCase) == LogTypeSupport.SilentlySkipped)
             {
                 continue;
             }
