@@ -49,7 +49,7 @@ public static class OnnxWarmup
         ArgumentNullException.ThrowIfNull(sessionsBySignature);
         ArgumentException.ThrowIfNullOrEmpty(warmupFilePath);
         options ??= new WarmupReplayOptions();
-        options.Profile?.Entered();
+        options.Profiler?.ReplayStarted();
         options.Validate();
         if (Directory.Exists(warmupFilePath))
         {
@@ -90,7 +90,7 @@ public static class OnnxWarmup
             report = await ReplayAsync(sessionsBySignature, stream, warmupFilePath, options, cancellationToken).ConfigureAwait(false);
         }
 
-        options.Profile?.Returned();
+        options.Profiler?.ReplayEnded();
         return report;
     }
 
@@ -241,26 +241,25 @@ public static class OnnxWarmup
 
         private void Work(TfRecordReader reader)
         {
-            var profile = _options.Profile;
-            var worker = profile is null ? default : ReplayProfile.Now();
-            profile?.WorkerStarted(worker);
+            var profiler = _options.Profiler;
+            profiler?.StageStarted(WarmupReplayStage.Worker);
             try
             {
-                Work(reader, profile);
+                Work(reader, profiler);
             }
             finally
             {
-                profile?.Add(ReplayStage.Worker, worker);
+                profiler?.StageEnded(WarmupReplayStage.Worker);
             }
         }
 
-        private void Work(TfRecordReader reader, ReplayProfile? profile)
+        private void Work(TfRecordReader reader, IWarmupReplayProfiler? profiler)
         {
             while (!_stop.IsCancellationRequested)
             {
                 long index, offset;
                 PredictionLog? log;
-                var read = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Read);
                 lock (reader)
                 {
                     if (_stop.IsCancellationRequested || _endOfFile)
@@ -306,7 +305,7 @@ public static class OnnxWarmup
                         RecordFailed(index, offset, "unknown", WarmupReplayException.FromFormat(ex));
                     }
 
-                    profile?.Add(ReplayStage.Read, read);
+                    profiler?.StageEnded(WarmupReplayStage.Read);
                 }
 
                 if (log is not null)
@@ -343,8 +342,8 @@ public static class OnnxWarmup
                 return new WarmupRecordResult { Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Skipped };
             }
 
-            var profile = _options.Profile;
-            var map = profile is null ? default : ReplayProfile.Now();
+            var profiler = _options.Profiler;
+            profiler?.StageStarted(WarmupReplayStage.Map);
             PreparedRecord prepared;
             try
             {
@@ -361,7 +360,7 @@ public static class OnnxWarmup
                     _source, index, offset, ex);
             }
 
-            profile?.Add(ReplayStage.Map, map);
+            profiler?.StageEnded(WarmupReplayStage.Map);
             try
             {
                 var iterations = Math.Max(0, _options.Iterations);
@@ -376,7 +375,7 @@ public static class OnnxWarmup
                 // ONNX Runtime checks the terminate flag between kernels, so a run in flight stops promptly.
                 using var registration = recordStop.Token.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
                 var recordStarted = Stopwatch.GetTimestamp();
-                var running = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Run);
                 for (var i = 0; i < iterations; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -410,7 +409,7 @@ public static class OnnxWarmup
                     latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
 
-                profile?.Add(ReplayStage.Run, running);
+                profiler?.StageEnded(WarmupReplayStage.Run);
                 return new WarmupRecordResult
                 {
                     Index = index,
@@ -425,9 +424,9 @@ public static class OnnxWarmup
             }
             finally
             {
-                var free = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Map);
                 prepared.Dispose();
-                profile?.Add(ReplayStage.Map, free);
+                profiler?.StageEnded(WarmupReplayStage.Map);
             }
         }
 

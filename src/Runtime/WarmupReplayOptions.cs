@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Warmup.Format;
 using Warmup.Format.Tensors;
@@ -16,9 +17,9 @@ public enum WarmupFailurePolicy
 
 /// <summary>
 /// How a warmup file is replayed on ONNX Runtime. The defaults follow TF Serving, except <see cref="Iterations"/>
-/// (see there).
+/// (see there). Immutable: derive a variant with <c>options with { Iterations = 0 }</c>.
 /// </summary>
-public sealed class WarmupReplayOptions
+public sealed record WarmupReplayOptions
 {
     /// <summary>
     /// The default number of runs per record: 2. ONNX Runtime (memory patterns on, the default) plans memory on the first
@@ -77,24 +78,12 @@ public sealed class WarmupReplayOptions
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 
-    /// <summary>Times the replay's stages into this profile (benchmarks only); null, the default, times nothing.</summary>
-    internal ReplayProfile? Profile { get; init; }
-
-    /// <summary>A copy with the model name, logger and iterations replaced where given.</summary>
-    internal WarmupReplayOptions With(string? modelName = null, ILogger? logger = null, int? iterations = null, bool silent = false) => new()
-    {
-        ModelName = modelName ?? ModelName,
-        Iterations = iterations ?? Iterations,
-        Threads = Threads,
-        MaxRecords = MaxRecords,
-        FailurePolicy = FailurePolicy,
-        RecordTimeout = RecordTimeout,
-        InputNameMap = InputNameMap,
-        AllowSessionRunFeeds = AllowSessionRunFeeds,
-        UseIoBinding = UseIoBinding,
-        TensorLimits = TensorLimits,
-        Logger = silent ? null : logger ?? Logger,
-    };
+    /// <summary>
+    /// Sees the replay's stages (benchmark instrumentation, e.g. Warmup.Runtime.Measurement's <c>ReplayProfile</c>); null, the
+    /// default, times nothing.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IWarmupReplayProfiler? Profiler { get; init; }
 
     internal void Validate()
     {

@@ -126,6 +126,5 @@ public sealed record WarmupReport
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(WarmupReport))]
-[JsonSerializable(typeof(WarmupMeasurementReport))]
 
 public sealed partial class WarmupJsonContext : JsonSerializerContext;

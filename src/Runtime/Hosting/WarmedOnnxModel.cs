@@ -98,7 +98,7 @@ public sealed partial class WarmedOnnxModel : IDisposable
             _sessions = await Task.Run(CreateSessions, cancellationToken).ConfigureAwait(false);
             SetState(WarmedModelState.Warming);
             var warmupFile = _options.ResolveWarmupFilePath();
-            var replay = _options.Replay.With(_options.Replay.ModelName ?? Name, _options.Replay.Logger ?? _logger);
+            var replay = _options.Replay with { ModelName = _options.Replay.ModelName ?? Name, Logger = _options.Replay.Logger ?? _logger };
             _report = warmupFile is null
                 ? null
                 : await OnnxWarmup.RunAsync(_sessions, warmupFile, replay, cancellationToken).ConfigureAwait(false);
