@@ -62,7 +62,7 @@ public static class OnnxWarmup
             // TF Serving: "No warmup data file found at <path>" and the load goes on.
             Log.NoWarmupFile(options.Logger ?? NullLogger.Instance, warmupFilePath);
             var model = options.ModelName ?? warmupFilePath;
-            WarmupTelemetry.RecordLatency(model, "ok", 0);
+            (options.Instruments ?? WarmupInstruments.Shared).RecordLatency(model, "ok", 0);
             return new WarmupReport
             {
                 Model = model, Source = warmupFilePath, FileFound = false, Iterations = options.Iterations, Threads = options.Threads,
@@ -141,7 +141,7 @@ public static class OnnxWarmup
         var status = cancellationToken.IsCancellationRequested ? "cancelled"
             : replay.Failure is not null || records.Any(r => r.Status == WarmupRecordStatus.Failed) || replay.FileError is not null ? "failed"
             : "ok";
-        WarmupTelemetry.RecordLatency(model, status, elapsed.TotalMicroseconds);
+        (options.Instruments ?? WarmupInstruments.Shared).RecordLatency(model, status, elapsed.TotalMicroseconds);
         activity?.SetTag("warmup.records", records.Length);
         activity?.SetTag("warmup.status", status);
 
@@ -188,6 +188,7 @@ public static class OnnxWarmup
         private readonly string _source;
         private readonly string _model;
         private readonly WarmupReplayOptions _options;
+        private readonly WarmupInstruments _instruments;
         private readonly ILogger _logger;
         private readonly CancellationTokenSource _stop;
         private readonly List<WarmupRecordResult> _results = [];
@@ -201,6 +202,7 @@ public static class OnnxWarmup
             _source = source;
             _model = model;
             _options = options;
+            _instruments = options.Instruments ?? WarmupInstruments.Shared;
             _logger = logger;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         }
@@ -322,7 +324,7 @@ public static class OnnxWarmup
             {
                 var result = Process(index, offset, log, logType);
                 Add(result);
-                WarmupTelemetry.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
+                _instruments.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
             }
             catch (WarmupReplayException ex)
             {
@@ -447,7 +449,7 @@ public static class OnnxWarmup
             {
                 Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Failed, Error = error.Message, FailureKind = error.Kind,
             });
-            WarmupTelemetry.RecordRead(_model, "failed");
+            _instruments.RecordRead(_model, "failed");
             Fail(error);
         }
 

@@ -73,7 +73,9 @@ public sealed record WarmupReplayOptions
     public bool UseIoBinding { get; init; }
 
     /// <summary>Bounds on request tensors, checked before anything is allocated.</summary>
-    public TensorLimits TensorLimits { get; init; } = TensorLimits.Default;
+    // A fresh instance (equal to TensorLimits.Default) per options object: configuration binding fills the instance it
+    // finds, and must never write into the shared default.
+    public TensorLimits TensorLimits { get; init; } = new();
 
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
@@ -85,17 +87,33 @@ public sealed record WarmupReplayOptions
     [EditorBrowsable(EditorBrowsableState.Never)]
     public IWarmupReplayProfiler? Profiler { get; init; }
 
-    internal void Validate()
+    /// <summary>Where the metrics go: the host's meter for a registered model; null, the shared meter.</summary>
+    internal WarmupInstruments? Instruments { get; init; }
+
+    /// <summary>The options out of range: each one's name, value and rule (one table for the replay and the host's validation).</summary>
+    internal IEnumerable<(string Option, object? Value, string Rule)> Problems()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(Threads));
+        if (Threads < 1)
+        {
+            yield return (nameof(Threads), Threads, "must be at least 1");
+        }
+
         if (MaxRecords is < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxRecords), MaxRecords, "MaxRecords must be null or non-negative.");
+            yield return (nameof(MaxRecords), MaxRecords, "must be null or non-negative");
         }
 
         if (RecordTimeout is { } timeout && timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(RecordTimeout), timeout, "RecordTimeout must be positive.");
+            yield return (nameof(RecordTimeout), timeout, "must be positive");
+        }
+    }
+
+    internal void Validate()
+    {
+        foreach (var (option, value, rule) in Problems())
+        {
+            throw new ArgumentOutOfRangeException(option, value, $"{option} {rule}.");
         }
     }
 }
