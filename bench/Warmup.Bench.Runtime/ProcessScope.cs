@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 
 /// <summary>
 /// The benchmark's fresh-process section: every figure from a new process of this program (<c>--measure-child</c>), as a

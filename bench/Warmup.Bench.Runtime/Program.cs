@@ -16,6 +16,7 @@ using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Tensors;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 using Warmup.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -322,7 +323,7 @@ async Task<(double[] Wall, double[] Cpu)> Breakdown(Func<InferenceSession> facto
     var walls = new List<double[]>();
     var cpus = new List<double[]>();
     var profile = new ReplayProfile();
-    var options = new WarmupReplayOptions { Profile = profile };
+    var options = new WarmupReplayOptions { Profiler = profile };
     for (var i = 0; i < count + 1; i++)
     {
         using var session = factory();
@@ -337,10 +338,10 @@ async Task<(double[] Wall, double[] Cpu)> Breakdown(Func<InferenceSession> facto
             continue; // the first replay in this process pays the replay path's JIT at full tier
         }
 
-        double[] Row(Func<ReplayStage, double> at, double total)
+        double[] Row(Func<WarmupReplayStage, double> at, double total)
         {
-            var stages = new[] { at(ReplayStage.Read), at(ReplayStage.Map), at(ReplayStage.Run) };
-            return [.. stages, at(ReplayStage.Worker) - stages.Sum(), total - at(ReplayStage.Worker), total];
+            var stages = new[] { at(WarmupReplayStage.Read), at(WarmupReplayStage.Map), at(WarmupReplayStage.Run) };
+            return [.. stages, at(WarmupReplayStage.Worker) - stages.Sum(), total - at(WarmupReplayStage.Worker), total];
         }
 
         walls.Add([.. Row(profile.WallMs, wallTotal), profile.StartupMs, profile.FinishMs]);

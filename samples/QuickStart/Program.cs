@@ -1,7 +1,7 @@
 using System.Diagnostics;
 
 // The whole Warmup story on a fresh machine, through the same packages users get:
-//   1. pack Warmup, Warmup.Format, Warmup.Runtime, Warmup.AspNetCore and the dotnet new templates from src/ into the local feed artifacts/feed;
+//   1. pack Warmup, Warmup.Format, Warmup.Runtime, Warmup.Runtime.Measurement, Warmup.AspNetCore and the dotnet new templates from src/ into the local feed artifacts/feed;
 //   2. pack the TextEmbeddings model project: its build reads the model's signature, compiles the [WarmupSample]s,
 //      runs them out of process and writes models/all_minilm_l6_v2/1/assets.extra/tf_serving_warmup_requests;
 //   3. run the TextEmbeddings host, which references the model package and starts itself fresh 3 times per condition:
@@ -13,16 +13,16 @@ var samplePackages = Path.Combine(root, "samples", ".nuget", "packages");
 var configuration = args.Contains("--debug") ? "Debug" : "Release";
 var total = Stopwatch.StartNew();
 
-Step("Packing Warmup, Warmup.Format, Warmup.Runtime, Warmup.AspNetCore and Warmup.Templates into artifacts/feed", () =>
+Step("Packing Warmup, Warmup.Format, Warmup.Runtime, Warmup.Runtime.Measurement, Warmup.AspNetCore and Warmup.Templates into artifacts/feed", () =>
 {
-    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Package/Warmup.csproj", "src/AspNetCore/Warmup.AspNetCore.csproj", "src/Templates/Warmup.Templates.csproj" })
+    foreach (var project in new[] { "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Runtime.Measurement/Warmup.Runtime.Measurement.csproj", "src/Package/Warmup.csproj", "src/AspNetCore/Warmup.AspNetCore.csproj", "src/Templates/Warmup.Templates.csproj" })
     {
         // A private build folder, so this pack never races a build of the same projects (an IDE, a test run).
         Dotnet(root, "pack", project, "-c", configuration, "-o", feed, $"-p:ArtifactsPath={Path.Combine(root, "artifacts", "quickstart")}/");
     }
 
     // The samples restore into their own package folder; drop stale copies of the packages just packed.
-    foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime", "warmup.aspnetcore", "textembeddings.model", "halfplustwo.model", "vision.model" })
+    foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime", "warmup.runtime.measurement", "warmup.aspnetcore", "textembeddings.model", "halfplustwo.model", "vision.model" })
     {
         var folder = Path.Combine(samplePackages, id);
         if (Directory.Exists(folder))

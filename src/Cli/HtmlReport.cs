@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 
 namespace Warmup.Cli;
 

@@ -49,7 +49,7 @@ public static class OnnxWarmup
         ArgumentNullException.ThrowIfNull(sessionsBySignature);
         ArgumentException.ThrowIfNullOrEmpty(warmupFilePath);
         options ??= new WarmupReplayOptions();
-        options.Profile?.Entered();
+        options.Profiler?.ReplayStarted();
         options.Validate();
         if (Directory.Exists(warmupFilePath))
         {
@@ -62,7 +62,7 @@ public static class OnnxWarmup
             // TF Serving: "No warmup data file found at <path>" and the load goes on.
             Log.NoWarmupFile(options.Logger ?? NullLogger.Instance, warmupFilePath);
             var model = options.ModelName ?? warmupFilePath;
-            WarmupTelemetry.RecordLatency(model, "ok", 0);
+            (options.Instruments ?? WarmupInstruments.Shared).RecordLatency(model, "ok", 0);
             return new WarmupReport
             {
                 Model = model, Source = warmupFilePath, FileFound = false, Iterations = options.Iterations, Threads = options.Threads,
@@ -90,7 +90,7 @@ public static class OnnxWarmup
             report = await ReplayAsync(sessionsBySignature, stream, warmupFilePath, options, cancellationToken).ConfigureAwait(false);
         }
 
-        options.Profile?.Returned();
+        options.Profiler?.ReplayEnded();
         return report;
     }
 
@@ -141,7 +141,7 @@ public static class OnnxWarmup
         var status = cancellationToken.IsCancellationRequested ? "cancelled"
             : replay.Failure is not null || records.Any(r => r.Status == WarmupRecordStatus.Failed) || replay.FileError is not null ? "failed"
             : "ok";
-        WarmupTelemetry.RecordLatency(model, status, elapsed.TotalMicroseconds);
+        (options.Instruments ?? WarmupInstruments.Shared).RecordLatency(model, status, elapsed.TotalMicroseconds);
         activity?.SetTag("warmup.records", records.Length);
         activity?.SetTag("warmup.status", status);
 
@@ -188,6 +188,7 @@ public static class OnnxWarmup
         private readonly string _source;
         private readonly string _model;
         private readonly WarmupReplayOptions _options;
+        private readonly WarmupInstruments _instruments;
         private readonly ILogger _logger;
         private readonly CancellationTokenSource _stop;
         private readonly List<WarmupRecordResult> _results = [];
@@ -201,6 +202,7 @@ public static class OnnxWarmup
             _source = source;
             _model = model;
             _options = options;
+            _instruments = options.Instruments ?? WarmupInstruments.Shared;
             _logger = logger;
             _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         }
@@ -241,26 +243,25 @@ public static class OnnxWarmup
 
         private void Work(TfRecordReader reader)
         {
-            var profile = _options.Profile;
-            var worker = profile is null ? default : ReplayProfile.Now();
-            profile?.WorkerStarted(worker);
+            var profiler = _options.Profiler;
+            profiler?.StageStarted(WarmupReplayStage.Worker);
             try
             {
-                Work(reader, profile);
+                Work(reader, profiler);
             }
             finally
             {
-                profile?.Add(ReplayStage.Worker, worker);
+                profiler?.StageEnded(WarmupReplayStage.Worker);
             }
         }
 
-        private void Work(TfRecordReader reader, ReplayProfile? profile)
+        private void Work(TfRecordReader reader, IWarmupReplayProfiler? profiler)
         {
             while (!_stop.IsCancellationRequested)
             {
                 long index, offset;
                 PredictionLog? log;
-                var read = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Read);
                 lock (reader)
                 {
                     if (_stop.IsCancellationRequested || _endOfFile)
@@ -306,7 +307,7 @@ public static class OnnxWarmup
                         RecordFailed(index, offset, "unknown", WarmupReplayException.FromFormat(ex));
                     }
 
-                    profile?.Add(ReplayStage.Read, read);
+                    profiler?.StageEnded(WarmupReplayStage.Read);
                 }
 
                 if (log is not null)
@@ -323,7 +324,7 @@ public static class OnnxWarmup
             {
                 var result = Process(index, offset, log, logType);
                 Add(result);
-                WarmupTelemetry.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
+                _instruments.RecordRead(_model, result.Status == WarmupRecordStatus.Ok ? "ok" : "skipped");
             }
             catch (WarmupReplayException ex)
             {
@@ -343,8 +344,8 @@ public static class OnnxWarmup
                 return new WarmupRecordResult { Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Skipped };
             }
 
-            var profile = _options.Profile;
-            var map = profile is null ? default : ReplayProfile.Now();
+            var profiler = _options.Profiler;
+            profiler?.StageStarted(WarmupReplayStage.Map);
             PreparedRecord prepared;
             try
             {
@@ -361,7 +362,7 @@ public static class OnnxWarmup
                     _source, index, offset, ex);
             }
 
-            profile?.Add(ReplayStage.Map, map);
+            profiler?.StageEnded(WarmupReplayStage.Map);
             try
             {
                 var iterations = Math.Max(0, _options.Iterations);
@@ -376,7 +377,7 @@ public static class OnnxWarmup
                 // ONNX Runtime checks the terminate flag between kernels, so a run in flight stops promptly.
                 using var registration = recordStop.Token.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
                 var recordStarted = Stopwatch.GetTimestamp();
-                var running = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Run);
                 for (var i = 0; i < iterations; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -410,7 +411,7 @@ public static class OnnxWarmup
                     latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
 
-                profile?.Add(ReplayStage.Run, running);
+                profiler?.StageEnded(WarmupReplayStage.Run);
                 return new WarmupRecordResult
                 {
                     Index = index,
@@ -425,9 +426,9 @@ public static class OnnxWarmup
             }
             finally
             {
-                var free = profile is null ? default : ReplayProfile.Now();
+                profiler?.StageStarted(WarmupReplayStage.Map);
                 prepared.Dispose();
-                profile?.Add(ReplayStage.Map, free);
+                profiler?.StageEnded(WarmupReplayStage.Map);
             }
         }
 
@@ -448,7 +449,7 @@ public static class OnnxWarmup
             {
                 Index = index, Offset = offset, LogType = logType, Status = WarmupRecordStatus.Failed, Error = error.Message, FailureKind = error.Kind,
             });
-            WarmupTelemetry.RecordRead(_model, "failed");
+            _instruments.RecordRead(_model, "failed");
             Fail(error);
         }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Warmup.Format;
 using Warmup.Format.Tensors;
@@ -16,9 +17,9 @@ public enum WarmupFailurePolicy
 
 /// <summary>
 /// How a warmup file is replayed on ONNX Runtime. The defaults follow TF Serving, except <see cref="Iterations"/>
-/// (see there).
+/// (see there). Immutable: derive a variant with <c>options with { Iterations = 0 }</c>.
 /// </summary>
-public sealed class WarmupReplayOptions
+public sealed record WarmupReplayOptions
 {
     /// <summary>
     /// The default number of runs per record: 2. ONNX Runtime (memory patterns on, the default) plans memory on the first
@@ -72,41 +73,47 @@ public sealed class WarmupReplayOptions
     public bool UseIoBinding { get; init; }
 
     /// <summary>Bounds on request tensors, checked before anything is allocated.</summary>
-    public TensorLimits TensorLimits { get; init; } = TensorLimits.Default;
+    // A fresh instance (equal to TensorLimits.Default) per options object: configuration binding fills the instance it
+    // finds, and must never write into the shared default.
+    public TensorLimits TensorLimits { get; init; } = new();
 
     /// <summary>Where start, finish and failure lines go; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 
-    /// <summary>Times the replay's stages into this profile (benchmarks only); null, the default, times nothing.</summary>
-    internal ReplayProfile? Profile { get; init; }
+    /// <summary>
+    /// Sees the replay's stages (benchmark instrumentation, e.g. Warmup.Runtime.Measurement's <c>ReplayProfile</c>); null, the
+    /// default, times nothing.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IWarmupReplayProfiler? Profiler { get; init; }
 
-    /// <summary>A copy with the model name, logger and iterations replaced where given.</summary>
-    internal WarmupReplayOptions With(string? modelName = null, ILogger? logger = null, int? iterations = null, bool silent = false) => new()
-    {
-        ModelName = modelName ?? ModelName,
-        Iterations = iterations ?? Iterations,
-        Threads = Threads,
-        MaxRecords = MaxRecords,
-        FailurePolicy = FailurePolicy,
-        RecordTimeout = RecordTimeout,
-        InputNameMap = InputNameMap,
-        AllowSessionRunFeeds = AllowSessionRunFeeds,
-        UseIoBinding = UseIoBinding,
-        TensorLimits = TensorLimits,
-        Logger = silent ? null : logger ?? Logger,
-    };
+    /// <summary>Where the metrics go: the host's meter for a registered model; null, the shared meter.</summary>
+    internal WarmupInstruments? Instruments { get; init; }
 
-    internal void Validate()
+    /// <summary>The options out of range: each one's name, value and rule (one table for the replay and the host's validation).</summary>
+    internal IEnumerable<(string Option, object? Value, string Rule)> Problems()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Threads, 1, nameof(Threads));
+        if (Threads < 1)
+        {
+            yield return (nameof(Threads), Threads, "must be at least 1");
+        }
+
         if (MaxRecords is < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxRecords), MaxRecords, "MaxRecords must be null or non-negative.");
+            yield return (nameof(MaxRecords), MaxRecords, "must be null or non-negative");
         }
 
         if (RecordTimeout is { } timeout && timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(RecordTimeout), timeout, "RecordTimeout must be positive.");
+            yield return (nameof(RecordTimeout), timeout, "must be positive");
+        }
+    }
+
+    internal void Validate()
+    {
+        foreach (var (option, value, rule) in Problems())
+        {
+            throw new ArgumentOutOfRangeException(option, value, $"{option} {rule}.");
         }
     }
 }

@@ -127,6 +127,5 @@ public sealed record WarmupReport
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(WarmupReport))]
-[JsonSerializable(typeof(WarmupMeasurementReport))]
 
 internal sealed partial class WarmupJsonContext : JsonSerializerContext;

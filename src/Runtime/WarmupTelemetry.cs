@@ -29,21 +29,53 @@ public static partial class WarmupTelemetry
     /// <summary>Counter of records read; tags <c>model</c>, <c>status</c> (ok, failed, skipped).</summary>
     public const string RecordsReadInstrument = "warmup.model_warmup_records_read";
 
-    private static readonly string? Version = typeof(WarmupTelemetry).Assembly.GetName().Version?.ToString();
+    internal static readonly string? Version = typeof(WarmupTelemetry).Assembly.GetName().Version?.ToString();
 
     internal static readonly ActivitySource Source = new(Name, Version);
-    internal static readonly Meter Meter = new(Name, Version);
+}
 
-    internal static readonly Histogram<double> Latency = Meter.CreateHistogram<double>(LatencyInstrument, "us",
-        "Wall time of replaying a model's warmup file (TF Serving's model_warmup_latency).");
+/// <summary>
+/// The Runtime's instruments on one <see cref="Meter"/> named <see cref="WarmupTelemetry.MeterName"/>: the host's, from its
+/// <see cref="IMeterFactory"/>, for the models it registers (so the host's metrics pipeline owns and disposes it); one
+/// shared meter for <see cref="OnnxWarmup"/> called without a host.
+/// </summary>
+internal sealed class WarmupInstruments
+{
+    private WarmupInstruments(Meter meter)
+    {
+        Latency = meter.CreateHistogram<double>(WarmupTelemetry.LatencyInstrument, "us",
+            "Wall time of replaying a model's warmup file (TF Serving's model_warmup_latency).");
+        RecordsRead = meter.CreateCounter<long>(WarmupTelemetry.RecordsReadInstrument, "{record}",
+            "Warmup records read (TF Serving's model_warmup_records_read).");
+        UncoveredRequests = meter.CreateCounter<long>(WarmupTelemetry.UncoveredRequestsInstrument, "{request}",
+            "Served requests whose shape (signature, input dtypes and shapes) the warmup did not run.");
+        RecordedRequests = meter.CreateCounter<long>(WarmupTelemetry.RecordedRequestsInstrument, "{request}",
+            "Served requests recorded into the recorder's warmup file.");
+        RecorderDropped = meter.CreateCounter<long>(WarmupTelemetry.RecorderDroppedInstrument, "{request}",
+            "Sampled requests the recorder dropped (queue full, file size limit, or not a valid warmup record).");
+    }
 
-    internal static readonly Counter<long> RecordsRead = Meter.CreateCounter<long>(RecordsReadInstrument, "{record}",
-        "Warmup records read (TF Serving's model_warmup_records_read).");
+    /// <summary>The instruments of the replay API called without a host.</summary>
+    public static WarmupInstruments Shared { get; } = new(new Meter(WarmupTelemetry.MeterName, WarmupTelemetry.Version));
 
-    internal static void RecordRead(string model, string status) =>
+    /// <summary>The instruments on <paramref name="factory"/>'s meter; <see cref="Shared"/> without a factory.</summary>
+    public static WarmupInstruments For(IMeterFactory? factory) =>
+        factory is null ? Shared : new(factory.Create(new MeterOptions(WarmupTelemetry.MeterName) { Version = WarmupTelemetry.Version }));
+
+    public Histogram<double> Latency { get; }
+
+    public Counter<long> RecordsRead { get; }
+
+    public Counter<long> UncoveredRequests { get; }
+
+    public Counter<long> RecordedRequests { get; }
+
+    public Counter<long> RecorderDropped { get; }
+
+    public void RecordRead(string model, string status) =>
         RecordsRead.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("status", status));
 
-    internal static void RecordLatency(string model, string status, double microseconds) =>
+    public void RecordLatency(string model, string status, double microseconds) =>
         Latency.Record(microseconds, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("status", status));
 }
 

@@ -19,7 +19,7 @@ public sealed class PackageMetadataTests
     private static readonly string[] Projects =
     [
         "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
-        "src/Cli/Warmup.Cli.csproj", "src/Templates/Warmup.Templates.csproj",
+        "src/Runtime.Measurement/Warmup.Runtime.Measurement.csproj", "src/Cli/Warmup.Cli.csproj", "src/Templates/Warmup.Templates.csproj",
     ];
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class PackageMetadataTests
         // Warmup.Cli is the pointer package, Warmup.Cli.<rid> the native tool (no managed dlls, no symbols package),
         // Warmup.Cli.any the framework-dependent one that carries the dlls and their symbols.
         var nativeTool = "Warmup.Cli." + System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        foreach (var id in new[] { "Warmup", "Warmup.Format", "Warmup.Runtime", "Warmup.Cli", nativeTool, "Warmup.Cli.any", "Warmup.Templates" })
+        foreach (var id in new[] { "Warmup", "Warmup.Format", "Warmup.Runtime", "Warmup.Runtime.Measurement", "Warmup.Cli", nativeTool, "Warmup.Cli.any", "Warmup.Templates" })
         {
             using var package = ZipFile.OpenRead(Path.Combine(product.Feed, $"{id}.{product.Version}.nupkg"));
             var nuspec = Nuspec(package, id);

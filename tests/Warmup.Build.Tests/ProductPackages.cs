@@ -29,9 +29,10 @@ internal static class ProductPackages
         var version = $"{RepoPaths.Version}-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(100000):D5}";
         // A private artifacts folder: the pack never touches the build output the tests themselves run from.
         var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(root, "artifacts") };
-        // Warmup.Runtime is packed too: hosts reference it, so it must pack with the product; and the templates, which
-        // reference this version.
-        foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj", "src/Templates/Warmup.Templates.csproj" })
+        // Warmup.Runtime (and Warmup.Runtime.Measurement, which the measuring samples use) is packed too: hosts reference it,
+        // so it must pack with the product; and the templates, which reference this version.
+        foreach (var project in new[] { "src/Package/Warmup.csproj", "src/Format/Warmup.Format.csproj", "src/Runtime/Warmup.Runtime.csproj",
+            "src/Runtime.Measurement/Warmup.Runtime.Measurement.csproj", "src/Templates/Warmup.Templates.csproj" })
         {
             var result = await DotNet.RunAsync(RepoPaths.Root, environment, "pack", Path.Combine(RepoPaths.Root, project),
                 "-c", "Release", "-o", feed, $"-p:Version={version}");
@@ -45,7 +46,7 @@ internal static class ProductPackages
     private static void Cleanup(string root, string version)
     {
         var folders = new List<string> { root };
-        folders.AddRange(new[] { "warmup", "warmup.format", "warmup.runtime" }.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id, version)));
+        folders.AddRange(new[] { "warmup", "warmup.format", "warmup.runtime", "warmup.runtime.measurement" }.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id, version)));
         folders.AddRange(ModelPackages.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id)));
         foreach (var folder in folders)
         {
@@ -71,7 +72,7 @@ internal static class ProductPackages
     {
         var cutoff = DateTime.UtcNow.AddHours(-1);
         var folders = new List<string>();
-        foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime" })
+        foreach (var id in new[] { "warmup", "warmup.format", "warmup.runtime", "warmup.runtime.measurement" })
         {
             var root = Path.Combine(DotNet.GlobalPackagesFolder, id);
             if (Directory.Exists(root))

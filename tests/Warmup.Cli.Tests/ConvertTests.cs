@@ -5,6 +5,7 @@ using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
+using Warmup.Testing;
 using static Warmup.Cli.Tests.CliHarness;
 
 namespace Warmup.Cli.Tests;
@@ -18,26 +19,8 @@ public sealed class ConvertTests : IDisposable
     /// <summary>Records that exercise every dtype, NaN and infinities, non-UTF-8 strings, and non-canonical encodings.</summary>
     private string Awkward()
     {
-        var everyDtype = Predict("all",
-            ("f", TensorProtoConverter.FromArray([float.NaN, float.PositiveInfinity, -0f, 1e-45f, 3.4028235e38f], 5)),
-            ("d", TensorProtoConverter.FromArray([double.NegativeInfinity, 0.1, 5e-324], 3)),
-            ("h", TensorProtoConverter.FromArray([(Half)0.333f, Half.MaxValue], 2)),
-            ("bf", TensorProtoConverter.FromArray([BFloat16.FromSingle(1.5f), BFloat16.FromSingle(-2f)], 2)),
-            ("i8", TensorProtoConverter.FromArray(new sbyte[] { -128, 127 }, 2)),
-            ("u8", TensorProtoConverter.FromArray(new byte[] { 0, 255 }, 2)),
-            ("i16", TensorProtoConverter.FromArray(new short[] { short.MinValue, 1 }, 2)),
-            ("u16", TensorProtoConverter.FromArray(new ushort[] { ushort.MaxValue, 2 }, 2)),
-            ("i32", TensorProtoConverter.FromArray([int.MinValue], 1)),
-            ("u32", TensorProtoConverter.FromArray([uint.MaxValue, 0u], 2)),
-            ("i64", TensorProtoConverter.FromArray([long.MinValue, long.MaxValue], 2)),
-            ("u64", TensorProtoConverter.FromArray([ulong.MaxValue, 1ul], 2)),
-            ("b", TensorProtoConverter.FromArray([true, false], 2)),
-            ("s", TensorProtoConverter.FromStrings(new[] { "héllo"u8.ToArray(), new byte[] { 0xff, 0x00, 0xc3 } }, 2)));
-        // The fill rule (one value for four elements) and an input map written out of key order, as Python writers may.
-        var filled = new TensorProto { Dtype = DataType.DtFloat, TensorShape = TensorShapes.ToProto([2, 2]) };
-        filled.FloatVal.Add(7f);
-        var unsorted = Predict("m", ("zeta", filled), ("alpha", TensorProtoConverter.FromArray([1f], 1)));
-        unsorted.PredictLog.Request.ModelSpec.Version = 42;
+        var everyDtype = AwkwardRecords.EveryDtype();
+        var unsorted = AwkwardRecords.FillRuleAndUnsortedInputs();
         var path = _cli.PathOf("awkward.tfrecord");
         File.WriteAllBytes(path, Frame(Bytes(everyDtype), Bytes(unsorted), Bytes(Classify("c", 1)), Bytes(new PredictionLog())));
         return path;

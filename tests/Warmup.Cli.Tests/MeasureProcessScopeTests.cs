@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Warmup.Format.Tensors;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 using Warmup.Testing;
 using static Warmup.Cli.Tests.CliHarness;
 

@@ -222,12 +222,12 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
-    public void Registration_errors_are_immediate()
+    public void A_name_taken_twice_is_refused_at_registration()
     {
         var services = new ServiceCollection();
-        Assert.Throws<ArgumentException>(() => services.AddWarmedOnnxModel("m", _ => { }));
         services.AddWarmedOnnxModel("m", o => o.ModelPath = "model.onnx");
-        Assert.Throws<ArgumentException>(() => services.AddWarmedOnnxModel("m", o => o.ModelPath = "other.onnx"));
+        var twice = Assert.Throws<ArgumentException>(() => services.AddWarmedOnnxModel("m", o => o.ModelPath = "other.onnx"));
+        Assert.StartsWith("A model named \"m\" is already registered.", twice.Message, StringComparison.Ordinal);
     }
 
     private sealed class StateProbe(string model) : IHostedService

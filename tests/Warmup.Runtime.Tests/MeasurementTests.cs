@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Warmup.Format.Protos.Serving;
+using Warmup.Runtime.Measurement;
 using Warmup.Testing;
 
 namespace Warmup.Runtime.Tests;
@@ -60,13 +62,6 @@ public sealed class MeasurementTests : IDisposable
         Assert.Equal(summary.WarmupWallMs / summary.AbsorbedColdMs, summary.WarmupWallRatio, 9);
         Assert.True(summary.AbsorbedSequentialMs > 0);
         Assert.Equal(summary.WarmupWallMs / summary.AbsorbedSequentialMs, summary.WarmupSequentialRatio, 9);
-
-        var json = report.ToJson();
-        foreach (var name in new[] { "coldFirstMs", "inContextP50Ms", "warmFirstInContextRatio", "coldFirstInContextRatio", "warmupWallRatio",
-            "absorbedSequentialMs", "warmupSequentialRatio", "maxWarmFirstInContextRatio", "contextRecordIndex" })
-        {
-            Assert.Contains($"\"{name}\":", json, StringComparison.Ordinal);
-        }
     }
 
     [Fact]
@@ -106,25 +101,50 @@ public sealed class MeasurementTests : IDisposable
     }
 
     [Fact]
+    public async Task The_report_writes_the_one_json_schema_the_tool_prints()
+    {
+        var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 3, 16, 16))), Records.Predict(("x", Records.Floats(1, 3, 24, 16))));
+        var report = await WarmupMeasurement.MeasureAsync(() => Sessions.Create(TestModels.ConvRelu(channels: 4)), path, new WarmupMeasurementOptions { SteadyRuns = 2 });
+
+        using var json = JsonDocument.Parse(report.ToJson("cpu"));
+
+        var root = json.RootElement;
+        Assert.Equal(["file", "device", "records", "summary"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("cpu", root.GetProperty("device").GetString());
+        Assert.Equal(path, root.GetProperty("file").GetString());
+        var record = root.GetProperty("records")[1];
+        Assert.Equal(["index", "shape", "signature", "records", "coldFirstMs", "warmFirstMs", "steadyP50Ms", "inContextP50Ms", "coldFirstToSteady",
+            "warmFirstToSteady", "coldFirstToInContext", "warmFirstToInContext"], record.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(report.Shapes[1].WarmFirstInContextRatio, record.GetProperty("warmFirstToInContext").GetDouble());
+        Assert.Equal("x:DT_FLOAT[1,3,24,16]", record.GetProperty("shape").GetString());
+        var summary = root.GetProperty("summary");
+        Assert.Equal(["scope", "processes", "shapes", "records", "iterations", "steadyRuns", "contextRecord", "warmupMs", "absorbedColdMs", "absorbedSequentialMs",
+            "maxWarmFirstToSteady", "medianWarmFirstToSteady", "maxColdFirstToSteady", "medianColdFirstToSteady", "maxWarmFirstToInContext",
+            "medianWarmFirstToInContext", "maxColdFirstToInContext", "medianColdFirstToInContext"], summary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("session", summary.GetProperty("scope").GetString());
+        Assert.Equal(report.Summary.WarmupWallMs, summary.GetProperty("warmupMs").GetDouble());
+    }
+
+    [Fact]
     public async Task The_replay_profile_splits_a_replay_into_its_stages()
     {
         var path = Records.Write(_dir.File("warmup"), Records.Predict(("x", Records.Floats(1, 3, 16, 16))), Records.Predict(("x", Records.Floats(1, 3, 24, 16))));
         using var session = Sessions.Create(TestModels.ConvRelu(channels: 4));
         var profile = new ReplayProfile();
 
-        var report = await OnnxWarmup.RunAsync(session, path, new WarmupReplayOptions { Profile = profile });
+        var report = await OnnxWarmup.RunAsync(session, path, new WarmupReplayOptions { Profiler = profile });
 
         Assert.Equal(2, report.Summary.Replayed);
-        var stages = new[] { ReplayStage.Read, ReplayStage.Map, ReplayStage.Run };
+        var stages = new[] { WarmupReplayStage.Read, WarmupReplayStage.Map, WarmupReplayStage.Run };
         Assert.All(stages, stage => Assert.True(profile.WallMs(stage) > 0, stage.ToString()));
-        Assert.True(profile.WallMs(ReplayStage.Worker) >= stages.Sum(profile.WallMs));
+        Assert.True(profile.WallMs(WarmupReplayStage.Worker) >= stages.Sum(profile.WallMs));
         Assert.True(profile.StartupMs > 0 && profile.FinishMs > 0);
-        Assert.True(profile.WallMs(ReplayStage.Run) <= report.Summary.ElapsedMs);
+        Assert.True(profile.WallMs(WarmupReplayStage.Run) <= report.Summary.ElapsedMs);
 
         profile.Reset();
-        Assert.Equal(0, profile.WallMs(ReplayStage.Run));
+        Assert.Equal(0, profile.WallMs(WarmupReplayStage.Run));
         await OnnxWarmup.RunAsync(session, path);
-        Assert.Equal(0, profile.WallMs(ReplayStage.Worker)); // a replay without the profile times nothing into it
+        Assert.Equal(0, profile.WallMs(WarmupReplayStage.Worker)); // a replay without the profile times nothing into it
     }
 
     [Fact]
@@ -137,7 +157,6 @@ public sealed class MeasurementTests : IDisposable
         var shape = Assert.Single(report.Shapes);
         Assert.True(shape.ColdFirstMs > 0 && shape.WarmFirstMs > 0 && shape.SteadyP50Ms > 0);
         Assert.True(report.Summary.WarmupWallMs > 0);
-        Assert.Contains("\"clock\": \"ThreadCpu\"", report.ToJson(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Warmup.Runtime.Measurement;
 using Warmup.Testing;
 
 namespace Warmup.Runtime.Tests;
@@ -89,6 +90,24 @@ public sealed class ProcessMeasurementTests : IDisposable
         Assert.Equal(10, summary.MedianColdFirstRatio);
         Assert.Equal(1, summary.MaxWarmFirstRatio);
         Assert.Equal(6, report.Children.Count);
+
+        // The report's one JSON form, the tool's: medians, their ranges in "spread", time to ready; the children's device by default.
+        using var json = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+        Assert.Equal("cpu", root.GetProperty("device").GetString());
+        Assert.Equal("gpu", System.Text.Json.JsonDocument.Parse(report.ToJson("gpu")).RootElement.GetProperty("device").GetString());
+        var record = root.GetProperty("records")[0];
+        Assert.Equal(["index", "shape", "signature", "records", "coldFirstMs", "warmFirstMs", "steadyP50Ms", "coldFirstToSteady", "warmFirstToSteady", "spread"],
+            record.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(20, record.GetProperty("coldFirstMs").GetDouble());
+        Assert.Equal(30, record.GetProperty("spread").GetProperty("coldFirstMs").GetProperty("max").GetDouble());
+        var jsonSummary = root.GetProperty("summary");
+        Assert.Equal(["scope", "processes", "shapes", "records", "iterations", "steadyRuns", "warmupMs", "timeToReadyMs", "timeToReady", "absorbedSteadyMs",
+            "maxWarmFirstToSteady", "medianWarmFirstToSteady", "maxColdFirstToSteady", "medianColdFirstToSteady"], jsonSummary.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("process", jsonSummary.GetProperty("scope").GetString());
+        Assert.Equal(151, jsonSummary.GetProperty("timeToReadyMs").GetProperty("warm").GetDouble());
+        Assert.Equal(152, jsonSummary.GetProperty("timeToReady").GetProperty("warm").GetProperty("totalMaxMs").GetDouble());
+        Assert.Equal(12, jsonSummary.GetProperty("absorbedSteadyMs").GetDouble());
     }
 
     [Fact]

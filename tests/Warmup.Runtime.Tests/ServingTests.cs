@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Warmup.Format;
@@ -398,13 +399,14 @@ public sealed class ServingTests : IDisposable
         await host2.StopAsync();
         Assert.Single(WarmupFile.Read(small));
         Assert.Equal(1, model2.RecordingStatus!.DroppedOther);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ServiceCollection().AddWarmedOnnxModel("bad", o =>
+        // A bad recording option fails the host's start, naming the model and the option.
+        var bad = await Assert.ThrowsAsync<OptionsValidationException>(() => StartHost("bad", path, o =>
         {
-            o.ModelPath = path;
             o.Recording.Enabled = true;
             o.Recording.OutputPath = output;
             o.Recording.MaxRecords = 1001;
         }));
+        Assert.Equal("Model bad: Recording.MaxRecords is 1001; it must be 1 to 1000.", bad.Message);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 
 // Loads all-MiniLM-L6-v2 from the model package's TF Serving layout and measures what replaying its warmup file on
 // ONNX Runtime (CUDA when present, CPU otherwise) does for a freshly started host: this program starts itself again,

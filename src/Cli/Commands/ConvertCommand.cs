@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Warmup.Cli.Triton;
 using Warmup.Format;
+using Warmup.Format.Json;
 using Warmup.Format.Tensors;
 using Warmup.Format.TfRecord;
 
@@ -71,7 +72,7 @@ internal static class ConvertCommand
         {
             "json" => FromJson(inPath, limits),
             "triton" => FromTriton(inPath, modelName, seed, maxRecords, limits),
-            _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file"), context).Select(r => r.Bytes),
+            _ => InputFiles.ReadRaw(InputFiles.RequireFile(inPath, "the warmup file"), context).Select(r => (ReadOnlyMemory<byte>)r.Bytes),
         };
 
         int count;
@@ -114,45 +115,33 @@ internal static class ConvertCommand
         return ExitCodes.Success;
     }
 
-    private static IEnumerable<byte[]> FromJson(string path, TensorLimits limits)
+    private static IEnumerable<ReadOnlyMemory<byte>> FromJson(string path, TensorLimits limits)
     {
         using var stream = InputFiles.OpenRead(path, "the JSON file");
-        var reader = new JsonRecordReader(stream, path, limits);
-        var position = 0;
+        using var records = WarmupJson.Read(stream, path, limits).GetEnumerator();
         while (true)
         {
-            JsonDocument? record;
             try
             {
-                record = reader.Next();
+                if (!records.MoveNext())
+                {
+                    yield break;
+                }
             }
-            catch (JsonException ex)
+            catch (WarmupFormatException ex) when (ex.InnerException is JsonException syntax)
             {
-                throw CliException.Invalid($"{path}:{(ex.LineNumber ?? 0) + 1}:{(ex.BytePositionInLine ?? 0) + 1}: not valid JSON ({ex.Message.Split(" LineNumber")[0].TrimEnd('.', ' ')}). " +
-                    "Expected the output of 'warmup convert <file> <out.json>' or 'warmup inspect --json'.");
+                // The tool's one form for syntax errors: file:line:column (docs/cli.md).
+                throw CliException.Invalid($"{path}:{(syntax.LineNumber ?? 0) + 1}:{(syntax.BytePositionInLine ?? 0) + 1}: {WarmupJson.SyntaxProblem(syntax)}");
             }
 
-            if (reader.ShapeError)
-            {
-                throw CliException.Invalid($"{path}: expected an object with a \"records\" array, as 'warmup convert <file> <out.json>' writes.");
-            }
-
-            if (record is null)
-            {
-                yield break;
-            }
-
-            using (record)
-            {
-                yield return RecordJson.ToBytes(record.RootElement, path, position++, limits);
-            }
+            yield return records.Current.Bytes;
         }
     }
 
-    private static IEnumerable<byte[]> FromTriton(string path, string? modelName, int seed, int maxRecords, TensorLimits limits) =>
-        TritonWarmup.ToLogs(TritonWarmup.ResolveConfig(path), modelName, seed, maxRecords, limits).Select(DeterministicProto.Serialize);
+    private static IEnumerable<ReadOnlyMemory<byte>> FromTriton(string path, string? modelName, int seed, int maxRecords, TensorLimits limits) =>
+        TritonWarmup.ToLogs(TritonWarmup.ResolveConfig(path), modelName, seed, maxRecords, limits).Select(l => (ReadOnlyMemory<byte>)DeterministicProto.Serialize(l));
 
-    private static int WriteTfRecord(CliContext context, string path, IEnumerable<byte[]> records)
+    private static int WriteTfRecord(CliContext context, string path, IEnumerable<ReadOnlyMemory<byte>> records)
     {
         var count = 0;
         OutputFile.Write(context, path, stream =>
@@ -160,7 +149,7 @@ internal static class ConvertCommand
             using var writer = new TfRecordWriter(stream, leaveOpen: true);
             foreach (var record in records)
             {
-                writer.Write(record);
+                writer.Write(record.Span);
                 count++;
             }
 
@@ -169,37 +158,10 @@ internal static class ConvertCommand
         return count;
     }
 
-    private static int WriteJson(CliContext context, string path, string source, IEnumerable<byte[]> records)
+    private static int WriteJson(CliContext context, string path, string source, IEnumerable<ReadOnlyMemory<byte>> records)
     {
         var count = 0;
-        OutputFile.Write(context, path, stream =>
-        {
-            using var w = new Utf8JsonWriter(stream, JsonOutput.WriterOptions);
-            w.WriteStartObject();
-            w.WriteString("file", source);
-            w.WriteStartArray("records");
-            long offset = 0;
-            foreach (var bytes in records)
-            {
-                // The record's bytes are what a TFRecord file would hold; offsets are those of the equivalent TFRecord file.
-                var log = WarmupFile.ParseRecord(bytes, count, offset, source);
-                RecordJson.WriteRecord(w, count, offset, bytes.Length, log, maxValues: null, bytes);
-                offset += bytes.Length + TfRecordWriter.FramingBytes;
-                count++;
-                if (w.BytesPending > 1 << 16)
-                {
-                    w.Flush();
-                }
-            }
-
-            w.WriteEndArray();
-            w.WriteStartObject("summary");
-            w.WriteNumber("records", count);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.Flush();
-            stream.WriteByte((byte)'\n');
-        });
+        OutputFile.Write(context, path, stream => count = WarmupJson.Write(stream, records, source));
         return count;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Warmup.Format;
+using Warmup.Format.Json;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
@@ -43,7 +44,7 @@ internal static class InspectCommand
         {
             foreach (var record in InputFiles.ReadRaw(path, context))
             {
-                RecordJson.WriteRecord(w, record.Index, record.Offset, record.Bytes.Length, record.Log, maxValues, bytes: null);
+                WarmupJson.WriteRecord(w, new WarmupRecord(record.Index, record.Offset, record.Bytes.Length, record.Log), maxValues);
                 output.FlushChunk();
                 count++;
             }
@@ -247,7 +248,7 @@ internal static class InspectCommand
         {
             parts.Add(value switch
             {
-                byte[] bytes => RecordJson.FormatBytes(bytes),
+                byte[] bytes => JsonRecordWriter.FormatBytes(bytes),
                 float f => f.ToString(CultureInfo.InvariantCulture),
                 double d => d.ToString(CultureInfo.InvariantCulture),
                 Half h => ((float)h).ToString(CultureInfo.InvariantCulture),

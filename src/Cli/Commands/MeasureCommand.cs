@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Warmup.Runtime;
+using Warmup.Runtime.Measurement;
 
 namespace Warmup.Cli.Commands;
 
@@ -182,89 +183,7 @@ internal static class MeasureCommand
     private static void WriteJson(CliContext context, ProcessMeasurementReport measured, string device)
     {
         using var output = new JsonOutput(context.Out);
-        var w = output.Writer;
-        void Range(string name, Spread spread)
-        {
-            w.WriteStartObject(name);
-            w.WriteNumber("min", spread.Min);
-            w.WriteNumber("max", spread.Max);
-            w.WriteEndObject();
-        }
-
-        void Ready(string name, TimeToReady ready)
-        {
-            w.WriteStartObject(name);
-            w.WriteNumber("sessionMs", ready.SessionMs.Median);
-            w.WriteNumber("replayMs", ready.ReplayMs.Median);
-            w.WriteNumber("totalMs", ready.TotalMs.Median);
-            w.WriteNumber("totalMinMs", ready.TotalMs.Min);
-            w.WriteNumber("totalMaxMs", ready.TotalMs.Max);
-            w.WriteEndObject();
-        }
-
-        w.WriteStartObject();
-        w.WriteString("file", measured.Source);
-        w.WriteString("device", device);
-        w.WriteStartArray("records");
-        foreach (var shape in measured.Shapes)
-        {
-            WriteShapeHead(w, shape.FirstRecordIndex, shape.Shape, shape.Signature, shape.Records);
-            w.WriteNumber("coldFirstMs", shape.ColdFirstMs.Median);
-            w.WriteNumber("warmFirstMs", shape.WarmFirstMs.Median);
-            w.WriteNumber("steadyP50Ms", shape.SteadyP50Ms.Median);
-            w.WriteNumber("coldFirstToSteady", shape.ColdFirstToSteady.Median);
-            w.WriteNumber("warmFirstToSteady", shape.WarmFirstToSteady.Median);
-            w.WriteStartObject("spread");
-            Range("coldFirstMs", shape.ColdFirstMs);
-            Range("warmFirstMs", shape.WarmFirstMs);
-            Range("steadyP50Ms", shape.SteadyP50Ms);
-            Range("coldFirstToSteady", shape.ColdFirstToSteady);
-            Range("warmFirstToSteady", shape.WarmFirstToSteady);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        var s = measured.Summary;
-        w.WriteStartObject("summary");
-        w.WriteString("scope", "process");
-        w.WriteNumber("processes", s.Processes);
-        w.WriteNumber("shapes", s.Shapes);
-        w.WriteNumber("records", s.Records);
-        w.WriteNumber("iterations", s.Iterations);
-        w.WriteNumber("steadyRuns", s.SteadyRuns);
-        w.WriteNumber("warmupMs", s.Warm.ReplayMs.Median);
-        w.WriteStartObject("timeToReadyMs");
-        w.WriteNumber("cold", s.Cold.TotalMs.Median);
-        w.WriteNumber("warm", s.Warm.TotalMs.Median);
-        w.WriteEndObject();
-        w.WriteStartObject("timeToReady");
-        Ready("cold", s.Cold);
-        Ready("warm", s.Warm);
-        w.WriteEndObject();
-        w.WriteNumber("absorbedSteadyMs", s.AbsorbedSteadyMs.Median);
-        WriteRatios(w, s.MaxWarmFirstRatio, s.MedianWarmFirstRatio, s.MaxColdFirstRatio, s.MedianColdFirstRatio);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    // Opens a record's object with the keys both scopes share.
-    private static void WriteShapeHead(System.Text.Json.Utf8JsonWriter w, long index, string shape, string signature, int records)
-    {
-        w.WriteStartObject();
-        w.WriteNumber("index", index);
-        w.WriteString("shape", shape);
-        w.WriteString("signature", signature);
-        w.WriteNumber("records", records);
-    }
-
-    // The summary keys both scopes share (first request / back-to-back steady p50).
-    private static void WriteRatios(System.Text.Json.Utf8JsonWriter w, double maxWarm, double medianWarm, double maxCold, double medianCold)
-    {
-        w.WriteNumber("maxWarmFirstToSteady", maxWarm);
-        w.WriteNumber("medianWarmFirstToSteady", medianWarm);
-        w.WriteNumber("maxColdFirstToSteady", maxCold);
-        w.WriteNumber("medianColdFirstToSteady", medianCold);
+        measured.WriteJson(output.Writer, device);
     }
 
     private static void PrintTable(CliContext context, ProcessMeasurementReport measured, string device)
@@ -325,45 +244,7 @@ internal static class MeasureCommand
     private static void WriteJson(CliContext context, WarmupMeasurementReport measured, ExecutionProvider device)
     {
         using var output = new JsonOutput(context.Out);
-        var w = output.Writer;
-        w.WriteStartObject();
-        w.WriteString("file", measured.Source);
-        w.WriteString("device", OnnxSessions.Name(device));
-        w.WriteStartArray("records");
-        foreach (var shape in measured.Shapes)
-        {
-            WriteShapeHead(w, shape.FirstRecordIndex, shape.Shape, shape.Signature, shape.Records);
-            w.WriteNumber("coldFirstMs", shape.ColdFirstMs);
-            w.WriteNumber("warmFirstMs", shape.WarmFirstMs);
-            w.WriteNumber("steadyP50Ms", shape.SteadyP50Ms);
-            w.WriteNumber("inContextP50Ms", shape.InContextP50Ms);
-            w.WriteNumber("coldFirstToSteady", shape.ColdFirstRatio);
-            w.WriteNumber("warmFirstToSteady", shape.WarmFirstRatio);
-            w.WriteNumber("coldFirstToInContext", shape.ColdFirstInContextRatio);
-            w.WriteNumber("warmFirstToInContext", shape.WarmFirstInContextRatio);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        var s = measured.Summary;
-        w.WriteStartObject("summary");
-        w.WriteString("scope", "session");
-        w.WriteNumber("processes", 1);
-        w.WriteNumber("shapes", s.Shapes);
-        w.WriteNumber("records", s.Records);
-        w.WriteNumber("iterations", s.Iterations);
-        w.WriteNumber("steadyRuns", s.SteadyRuns);
-        w.WriteNumber("contextRecord", s.ContextRecordIndex);
-        w.WriteNumber("warmupMs", s.WarmupWallMs);
-        w.WriteNumber("absorbedColdMs", s.AbsorbedColdMs);
-        w.WriteNumber("absorbedSequentialMs", s.AbsorbedSequentialMs);
-        WriteRatios(w, s.MaxWarmFirstRatio, s.MedianWarmFirstRatio, s.MaxColdFirstRatio, s.MedianColdFirstRatio);
-        w.WriteNumber("maxWarmFirstToInContext", s.MaxWarmFirstInContextRatio);
-        w.WriteNumber("medianWarmFirstToInContext", s.MedianWarmFirstInContextRatio);
-        w.WriteNumber("maxColdFirstToInContext", s.MaxColdFirstInContextRatio);
-        w.WriteNumber("medianColdFirstToInContext", s.MedianColdFirstInContextRatio);
-        w.WriteEndObject();
-        w.WriteEndObject();
+        measured.WriteJson(output.Writer, OnnxSessions.Name(device));
     }
 
     private static void PrintTable(CliContext context, WarmupMeasurementReport measured, ExecutionProvider device)

@@ -20,7 +20,7 @@ public enum WarmedModelState
 }
 
 /// <summary>
-/// A model registered with <see cref="WarmupServiceCollectionExtensions.AddWarmedOnnxModel"/>: its ONNX Runtime
+/// A model registered with <c>AddWarmedOnnxModel</c> (<see cref="WarmupServiceCollectionExtensions"/>): its ONNX Runtime
 /// session(s), created and warmed when the host starts. Resolve it as a keyed service
 /// (<c>[FromKeyedServices("name")] WarmedOnnxModel</c>) or through <see cref="WarmedOnnxModels"/>.
 /// </summary>
@@ -29,6 +29,7 @@ public sealed partial class WarmedOnnxModel : IDisposable
     private readonly WarmedOnnxModelOptions _options;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
+    private readonly WarmupInstruments _instruments;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile IReadOnlyDictionary<string, InferenceSession>? _sessions;
     private volatile WarmupReport? _report;
@@ -36,12 +37,13 @@ public sealed partial class WarmedOnnxModel : IDisposable
     private int _state;
     private int _disposed;
 
-    internal WarmedOnnxModel(string name, WarmedOnnxModelOptions options, IServiceProvider services, ILogger logger)
+    internal WarmedOnnxModel(string name, WarmedOnnxModelOptions options, IServiceProvider services, ILogger logger, WarmupInstruments instruments)
     {
         Name = name;
         _options = options;
         _services = services;
         _logger = logger;
+        _instruments = instruments;
     }
 
     internal WarmedOnnxModelOptions Options => _options;
@@ -98,7 +100,7 @@ public sealed partial class WarmedOnnxModel : IDisposable
             _sessions = await Task.Run(CreateSessions, cancellationToken).ConfigureAwait(false);
             SetState(WarmedModelState.Warming);
             var warmupFile = _options.ResolveWarmupFilePath();
-            var replay = _options.Replay.With(_options.Replay.ModelName ?? Name, _options.Replay.Logger ?? _logger);
+            var replay = _options.Replay with { ModelName = _options.Replay.ModelName ?? Name, Logger = _options.Replay.Logger ?? _logger, Instruments = _instruments };
             _report = warmupFile is null
                 ? null
                 : await OnnxWarmup.RunAsync(_sessions, warmupFile, replay, cancellationToken).ConfigureAwait(false);
@@ -199,7 +201,7 @@ public sealed partial class WarmedOnnxModel : IDisposable
     }
 }
 
-/// <summary>Every model registered with <see cref="WarmupServiceCollectionExtensions.AddWarmedOnnxModel"/>.</summary>
+/// <summary>Every model registered with <c>AddWarmedOnnxModel</c> (<see cref="WarmupServiceCollectionExtensions"/>).</summary>
 public sealed class WarmedOnnxModels : IReadOnlyList<WarmedOnnxModel>, IDisposable
 {
     private readonly WarmedOnnxModel[] _models;

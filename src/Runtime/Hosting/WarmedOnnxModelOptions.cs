@@ -16,7 +16,7 @@ public enum WarmupStartupMode
     Background,
 }
 
-/// <summary>How a model is loaded and warmed by <see cref="WarmupServiceCollectionExtensions.AddWarmedOnnxModel"/>.</summary>
+/// <summary>How a model is loaded and warmed by <c>AddWarmedOnnxModel</c> (<see cref="WarmupServiceCollectionExtensions"/>).</summary>
 public sealed partial class WarmedOnnxModelOptions
 {
     /// <summary>The ONNX model serving the <c>serving_default</c> signature. Either this or <see cref="SessionFactory"/> is required.</summary>
@@ -57,6 +57,37 @@ public sealed partial class WarmedOnnxModelOptions
     /// A throw fails the load under <see cref="WarmupFailurePolicy.FailLoad"/> and is logged under LogAndContinue.
     /// </summary>
     public Func<WarmupRequest, CancellationToken, ValueTask>? RequestPathWarmup { get; set; }
+
+    /// <summary>What is wrong with these options, one message per problem naming the model and the option.</summary>
+    internal IEnumerable<string> Problems(string model)
+    {
+        if (ModelPath is null && SessionFactory is null)
+        {
+            yield return $"Model {model}: set ModelPath or SessionFactory.";
+        }
+
+        if (Replay is null)
+        {
+            yield return $"Model {model}: Replay is null; leave it unset for the defaults.";
+        }
+        else
+        {
+            foreach (var (option, value, rule) in Replay.Problems())
+            {
+                yield return $"Model {model}: Replay.{option} is {value}; it {rule}.";
+            }
+        }
+
+        foreach (var problem in Coverage?.Problems(model) ?? [$"Model {model}: Coverage is null; leave it unset for the defaults."])
+        {
+            yield return problem;
+        }
+
+        foreach (var problem in Recording?.Problems(model) ?? [$"Model {model}: Recording is null; leave it unset for the defaults."])
+        {
+            yield return problem;
+        }
+    }
 
     internal string? ResolveWarmupFilePath() =>
         WarmupFilePath ?? (ModelPath is null ? null

@@ -17,19 +17,6 @@ public static partial class WarmupTelemetry
 
 }
 
-/// <summary>The serving instruments, created on first use (after <see cref="WarmupTelemetry"/>'s meter).</summary>
-internal static class ServingInstruments
-{
-    internal static readonly Counter<long> UncoveredRequests = WarmupTelemetry.Meter.CreateCounter<long>(WarmupTelemetry.UncoveredRequestsInstrument, "{request}",
-        "Served requests whose shape (signature, input dtypes and shapes) the warmup did not run.");
-
-    internal static readonly Counter<long> RecordedRequests = WarmupTelemetry.Meter.CreateCounter<long>(WarmupTelemetry.RecordedRequestsInstrument, "{request}",
-        "Served requests recorded into the recorder's warmup file.");
-
-    internal static readonly Counter<long> RecorderDropped = WarmupTelemetry.Meter.CreateCounter<long>(WarmupTelemetry.RecorderDroppedInstrument, "{request}",
-        "Sampled requests the recorder dropped (queue full, file size limit, or not a valid warmup record).");
-}
-
 /// <summary>The serving API's log messages (event ids 140–149).</summary>
 internal static partial class Log
 {

@@ -171,12 +171,12 @@ public sealed partial class WarmedOnnxModel
         if (_options.Coverage.Enabled)
         {
             var warmed = report?.Records.Where(r => r.Status == WarmupRecordStatus.Ok).SelectMany(r => r.RunShapes) ?? [];
-            _coverage = new WarmupCoverage(Name, warmed, _options.Coverage.MaxDistinctShapes, _logger);
+            _coverage = new WarmupCoverage(Name, warmed, _options.Coverage.MaxDistinctShapes, _logger, _instruments);
         }
 
         if (_options.Recording.Enabled)
         {
-            _recorder = new WarmupRecorder(_options.Replay.ModelName ?? Name, _options.Recording, _logger);
+            _recorder = new WarmupRecorder(_options.Replay.ModelName ?? Name, _options.Recording, _logger, _instruments);
         }
     }
 

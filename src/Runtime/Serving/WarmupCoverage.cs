@@ -48,6 +48,7 @@ public sealed record WarmupCoverageSnapshot
 internal sealed class WarmupCoverage
 {
     private readonly string _model;
+    private readonly WarmupInstruments _instruments;
     private readonly RequestShape[] _warmedInOrder;
     private readonly FrozenSet<RequestShape> _warmed;
     private readonly ConcurrentDictionary<RequestShape, Served> _served = new();
@@ -59,9 +60,10 @@ internal sealed class WarmupCoverage
     private long _overflowCovered;
     private int _overflowLogged;
 
-    public WarmupCoverage(string model, IEnumerable<RequestShape> warmed, int maxShapes, ILogger logger, TimeProvider? time = null)
+    public WarmupCoverage(string model, IEnumerable<RequestShape> warmed, int maxShapes, ILogger logger, WarmupInstruments instruments, TimeProvider? time = null)
     {
         _model = model;
+        _instruments = instruments;
         _warmedInOrder = warmed.Distinct().ToArray();
         _warmed = _warmedInOrder.ToFrozenSet();
         _maxShapes = maxShapes;
@@ -109,7 +111,7 @@ internal sealed class WarmupCoverage
         Interlocked.Increment(ref served.Count);
         if (!served.Warmed)
         {
-            ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
+            _instruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
         }
     }
 
@@ -131,7 +133,7 @@ internal sealed class WarmupCoverage
             }
             else
             {
-                ServingInstruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
+                _instruments.UncoveredRequests.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("signature", shape.Signature));
             }
 
             if (Interlocked.Exchange(ref _overflowLogged, 1) == 0)

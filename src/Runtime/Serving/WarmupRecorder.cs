@@ -52,6 +52,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
     private const int FramingBytes = 16;
 
     private readonly string _model;
+    private readonly WarmupInstruments _instruments;
     private readonly WarmupRecordingOptions _options;
     private readonly string _path;
     private readonly ILogger _logger;
@@ -75,9 +76,10 @@ internal sealed class WarmupRecorder : IAsyncDisposable
     private int _stopped;
     private volatile Task? _gate;
 
-    public WarmupRecorder(string model, WarmupRecordingOptions options, ILogger logger)
+    public WarmupRecorder(string model, WarmupRecordingOptions options, ILogger logger, WarmupInstruments instruments)
     {
         _model = model;
+        _instruments = instruments;
         _options = options;
         _path = Path.GetFullPath(options.OutputPath!);
         _logger = logger;
@@ -113,7 +115,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
         if (_queue.Reader.Count >= _options.QueueCapacity)
         {
             Interlocked.Increment(ref _droppedQueueFull);
-            ServingInstruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", "queue_full"));
+            _instruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", "queue_full"));
             return false;
         }
 
@@ -151,7 +153,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
         {
             Release(request.Shape);
             Interlocked.Increment(ref _droppedQueueFull);
-            ServingInstruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", "queue_full"));
+            _instruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", "queue_full"));
         }
     }
 
@@ -242,7 +244,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
             _bytes += size;
         }
 
-        ServingInstruments.RecordedRequests.Add(1, new KeyValuePair<string, object?>("model", _model));
+        _instruments.RecordedRequests.Add(1, new KeyValuePair<string, object?>("model", _model));
     }
 
     private void DropOther(RequestShape shape, string reason)
@@ -250,7 +252,7 @@ internal sealed class WarmupRecorder : IAsyncDisposable
         // The shape stays marked (OnePerShape): retrying it would fail the same way.
         Interlocked.Increment(ref _droppedOther);
         Interlocked.Decrement(ref _reserved);
-        ServingInstruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", reason));
+        _instruments.RecorderDropped.Add(1, new KeyValuePair<string, object?>("model", _model), new KeyValuePair<string, object?>("reason", reason));
     }
 
     private TensorProto ToTensor(PendingInput input)

@@ -14,12 +14,12 @@ public sealed class WarmupCoverageOptions
     /// </summary>
     public int MaxDistinctShapes { get; set; } = 1000;
 
-    internal void Validate(string model, string paramName)
+    /// <summary>What is wrong with these options, one message per problem naming the model and the option.</summary>
+    internal IEnumerable<string> Problems(string model)
     {
         if (MaxDistinctShapes < 1)
         {
-            throw new ArgumentOutOfRangeException(paramName, MaxDistinctShapes,
-                $"Model {model}: Coverage.MaxDistinctShapes must be at least 1.");
+            yield return $"Model {model}: Coverage.MaxDistinctShapes is {MaxDistinctShapes}; it must be at least 1.";
         }
     }
 }
@@ -87,31 +87,31 @@ public sealed class WarmupRecordingOptions
     /// <summary>How often new records are written out (default 10 s); the host's shutdown writes the rest.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    internal void Validate(string model, string paramName)
+    /// <summary>What is wrong with these options, one message per problem naming the model and the option.</summary>
+    internal IEnumerable<string> Problems(string model)
     {
         if (!Enabled)
         {
-            return;
+            yield break;
         }
 
         if (string.IsNullOrWhiteSpace(OutputPath))
         {
-            throw new ArgumentException($"Model {model}: Recording.OutputPath is required when Recording.Enabled is true.", paramName);
+            yield return $"Model {model}: Recording.OutputPath is required when Recording.Enabled is true.";
         }
 
-        Range(nameof(SampleRate), SampleRate > 0 && SampleRate <= 1, SampleRate, "in (0, 1]");
-        Range(nameof(MaxRecords), MaxRecords is >= 1 and <= TfServing.MaxRecords, MaxRecords, $"1 to {TfServing.MaxRecords}");
-        Range(nameof(MaxBytes), MaxBytes >= 1, MaxBytes, "at least 1");
-        Range(nameof(EveryNth), EveryNth >= 1, EveryNth, "at least 1");
-        Range(nameof(QueueCapacity), QueueCapacity is >= 1 and <= 1 << 16, QueueCapacity, "1 to 65536");
-        Range(nameof(FlushInterval), FlushInterval > TimeSpan.Zero, FlushInterval, "positive");
-
-        void Range(string name, bool ok, object value, string expected)
+        (string Name, bool Ok, object Value, string Expected)[] ranges =
+        [
+            (nameof(SampleRate), SampleRate > 0 && SampleRate <= 1, SampleRate, "in (0, 1]"),
+            (nameof(MaxRecords), MaxRecords is >= 1 and <= TfServing.MaxRecords, MaxRecords, $"1 to {TfServing.MaxRecords}"),
+            (nameof(MaxBytes), MaxBytes >= 1, MaxBytes, "at least 1"),
+            (nameof(EveryNth), EveryNth >= 1, EveryNth, "at least 1"),
+            (nameof(QueueCapacity), QueueCapacity is >= 1 and <= 1 << 16, QueueCapacity, "1 to 65536"),
+            (nameof(FlushInterval), FlushInterval > TimeSpan.Zero, FlushInterval, "positive"),
+        ];
+        foreach (var (name, ok, value, expected) in ranges.Where(r => !r.Ok))
         {
-            if (!ok)
-            {
-                throw new ArgumentOutOfRangeException(paramName, value, $"Model {model}: Recording.{name} is {value}; it must be {expected}.");
-            }
+            yield return $"Model {model}: Recording.{name} is {value}; it must be {expected}.";
         }
     }
 }

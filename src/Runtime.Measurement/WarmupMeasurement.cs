@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Warmup.Format;
+using Warmup.Format.Protos.Serving;
 using Warmup.Format.TfRecord;
 
-namespace Warmup.Runtime;
+namespace Warmup.Runtime.Measurement;
 
 /// <summary>What the measurement's figures count.</summary>
 public enum WarmupClock
@@ -201,8 +201,17 @@ public sealed record WarmupMeasurementReport
     /// <summary>Totals and ratios.</summary>
     public required WarmupMeasurementSummary Summary { get; init; }
 
-    /// <summary>The report as indented camelCase JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, WarmupJsonContext.Default.WarmupMeasurementReport);
+    /// <summary>
+    /// Writes the report as <c>warmup measure --scope session --json</c> prints it (docs/cli.md):
+    /// <c>{"file","device","records":[{"index","shape","signature","records","coldFirstMs",…}],"summary":{"scope":"session",…}}</c>.
+    /// </summary>
+    /// <param name="writer">Where the object goes.</param>
+    /// <param name="device">The value of <c>"device"</c>: what the sessions ran on (e.g. <c>cpu</c>), which the session factory knows.</param>
+    public void WriteJson(Utf8JsonWriter writer, string? device = null) => MeasurementJson.Write(writer, this, device);
+
+    /// <summary>The report as indented JSON, as <see cref="WriteJson"/> writes it.</summary>
+    /// <param name="device">The value of <c>"device"</c>.</param>
+    public string ToJson(string? device = null) => MeasurementJson.ToJson(w => WriteJson(w, device));
 }
 
 /// <summary>
@@ -236,21 +245,21 @@ public static class WarmupMeasurement
 
         var cpu = options.Clock == WarmupClock.ThreadCpu;
         var replay = options.Replay;
-        replay.Validate();
+        WarmupReplaySteps.Validate(replay);
         var iterations = Math.Max(0, replay.Iterations);
 
-        var records = ReadRecords(warmupFilePath, replay);
+        var records = WarmupReplaySteps.ReadRecords(warmupFilePath, replay);
         var shapes = new List<ShapeState>();
         var recordShapes = new List<ShapeState>();
-        var runnable = new List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)>();
+        var runnable = new List<(long Index, long Offset, PredictionLog Log)>();
 
         // Phase 0: group records by shape in a throwaway session, then absorb process-wide costs in it on other data.
         using (var throwaway = createSession())
         {
-            var sessions = OnnxWarmup.Single(throwaway);
-            foreach (var (index, offset, log) in records)
+            var sessions = Sessions(throwaway);
+            foreach (var (index, offset, _, log) in records)
             {
-                using var prepared = Prepare(log, sessions, replay, warmupFilePath, index, offset);
+                using var prepared = WarmupReplaySteps.Prepare(log, sessions, replay, warmupFilePath, index, offset);
                 if (prepared.Runs.Count == 0)
                 {
                     continue;
@@ -261,7 +270,7 @@ public static class WarmupMeasurement
                 if (shape is null)
                 {
                     shape = new ShapeState(key, string.Join(" | ", prepared.Signatures.Distinct()),
-                        string.Join(" ", prepared.Shapes.Select(s => s.ToString())), index, log, offset);
+                        string.Join(" ", prepared.Inputs.Select(s => s.ToString())), index, log, offset);
                     shapes.Add(shape);
                 }
 
@@ -276,14 +285,14 @@ public static class WarmupMeasurement
             }
 
             // The replay's own code path (reading, parsing, mapping) is JIT-compiled here by a dry run: nothing runs on the session.
-            await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay.With(iterations: 0, silent: true), cancellationToken).ConfigureAwait(false);
+            await OnnxWarmup.RunAsync(throwaway, warmupFilePath, replay with { Iterations = 0, Logger = null }, cancellationToken).ConfigureAwait(false);
         }
 
         // The context of a warm first request: the replay's last run, of the file's last record that runs something.
         // In-context steady runs follow a replay of that one record (the same code path, so the same gap).
         var context = runnable.Count > 0 ? runnable[^1] : default;
         var contextFile = runnable.Count > 0 ? Frame(context.Log) : [];
-        var contextReplay = replay.With(modelName: replay.ModelName ?? warmupFilePath, iterations: Math.Min(1, iterations), silent: true);
+        var contextReplay = replay with { ModelName = replay.ModelName ?? warmupFilePath, Iterations = Math.Min(1, iterations), Logger = null };
 
         // Phases 1–3, repeated with fresh sessions; each figure is the median over the repeats.
         var walls = new List<double>();
@@ -295,7 +304,7 @@ public static class WarmupMeasurement
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var session = createSession();
-                using var prepared = Prepare(shape.Log, OnnxWarmup.Single(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
+                using var prepared = WarmupReplaySteps.Prepare(shape.Log, Sessions(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
                 using var runOptions = new RunOptions();
                 var runs = new double[Math.Max(1, iterations)];
                 for (var i = 0; i < runs.Length; i++)
@@ -316,7 +325,7 @@ public static class WarmupMeasurement
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var session = createSession();
-                using var prepared = Prepare(shape.Log, OnnxWarmup.Single(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
+                using var prepared = WarmupReplaySteps.Prepare(shape.Log, Sessions(session), replay, warmupFilePath, shape.FirstIndex, shape.Offset);
                 using var runOptions = new RunOptions();
                 var started = Stopwatch.GetTimestamp();
                 var startedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
@@ -400,25 +409,22 @@ public static class WarmupMeasurement
         };
     }
 
-    private static double RunSequentially(Func<InferenceSession> createSession, List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> records,
+    private static double RunSequentially(Func<InferenceSession> createSession, List<(long Index, long Offset, PredictionLog Log)> records,
         WarmupReplayOptions replay, string path, int iterations, bool cpu, CancellationToken cancellationToken)
     {
         using var session = createSession();
-        var sessions = OnnxWarmup.Single(session);
+        var sessions = Sessions(session);
         using var runOptions = new RunOptions();
         var total = 0.0;
         foreach (var (index, offset, log) in records)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var prepared = Prepare(log, sessions, replay, path, index, offset);
+            using var prepared = WarmupReplaySteps.Prepare(log, sessions, replay, path, index, offset);
             var started = Stopwatch.GetTimestamp();
             var startedCpu = cpu ? ThreadCpuClock.ProcessNowMs() : 0;
             for (var i = 0; i < iterations; i++)
             {
-                foreach (var run in prepared.Runs)
-                {
-                    run.Run(runOptions, replay.UseIoBinding);
-                }
+                prepared.Run(runOptions, replay.UseIoBinding);
             }
 
             total += cpu ? ThreadCpuClock.ProcessNowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -428,7 +434,7 @@ public static class WarmupMeasurement
     }
 
     // One record framed as a TFRecord file, for the in-context replays.
-    private static byte[] Frame(Format.Protos.Serving.PredictionLog log)
+    private static byte[] Frame(PredictionLog log)
     {
         using var buffer = new MemoryStream();
         using (var writer = new TfRecordWriter(buffer, leaveOpen: true))
@@ -439,40 +445,15 @@ public static class WarmupMeasurement
         return buffer.ToArray();
     }
 
-    internal static List<(long Index, long Offset, Format.Protos.Serving.PredictionLog Log)> ReadRecords(string path, WarmupReplayOptions replay)
-    {
-        try
-        {
-            return WarmupFile.Read(path, new WarmupReadOptions { MaxRecords = replay.MaxRecords }).Select(r => (r.Index, r.Offset, r.Log)).ToList();
-        }
-        catch (WarmupFormatException ex)
-        {
-            throw WarmupReplayException.FromFormat(ex);
-        }
-    }
+    /// <summary>The sessions a single-session model serves: <paramref name="session"/> as <c>serving_default</c>.</summary>
+    internal static IReadOnlyDictionary<string, InferenceSession> Sessions(InferenceSession session) =>
+        new Dictionary<string, InferenceSession>(StringComparer.Ordinal) { [TfServing.DefaultSignatureName] = session };
 
-    internal static PreparedRecord Prepare(Format.Protos.Serving.PredictionLog log, IReadOnlyDictionary<string, InferenceSession> sessions,
-        WarmupReplayOptions replay, string path, long index, long offset)
-    {
-        try
-        {
-            return RequestMapper.Prepare(log, sessions, replay);
-        }
-        catch (WarmupReplayException ex)
-        {
-            throw ex.WithLocation(path, index, offset);
-        }
-    }
-
-    internal static double Time(PreparedRecord record, RunOptions runOptions, bool useIoBinding, bool cpu)
+    internal static double Time(WarmupPreparedRecord record, RunOptions runOptions, bool useIoBinding, bool cpu)
     {
         var started = Stopwatch.GetTimestamp();
         var startedCpu = cpu ? ThreadCpuClock.NowMs() : 0;
-        foreach (var run in record.Runs)
-        {
-            run.Run(runOptions, useIoBinding);
-        }
-
+        record.Run(runOptions, useIoBinding);
         return cpu ? ThreadCpuClock.NowMs() - startedCpu : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
@@ -482,23 +463,9 @@ public static class WarmupMeasurement
     // that its code is compiled before the first timed run.
     private static void AbsorbProcessCosts(ShapeState shape, IReadOnlyDictionary<string, InferenceSession> sessions, WarmupReplayOptions replay, bool cpu)
     {
-        using var prepared = RequestMapper.Prepare(shape.Log, sessions, replay);
+        using var prepared = WarmupReplaySteps.Prepare(shape.Log, sessions, replay);
         using var runOptions = new RunOptions();
-        var grown = new List<PreparedRun>();
-        try
-        {
-            foreach (var run in prepared.Runs)
-            {
-                grown.Add(new PreparedRun(run.Signature, run.Session, run.InputNames, Grow(run), run.OutputNames, run.Shapes));
-            }
-        }
-        catch
-        {
-            new PreparedRecord(grown).Dispose();
-            throw;
-        }
-
-        using var other = new PreparedRecord(grown);
+        using var other = prepared.WithInputs(Grow);
         try
         {
             for (var i = 0; i < 3; i++)
@@ -515,9 +482,9 @@ public static class WarmupMeasurement
         }
     }
 
-    private static OrtValue[] Grow(PreparedRun run)
+    private static OrtValue[] Grow(WarmupPreparedRun run)
     {
-        var values = new OrtValue[run.Inputs.Length];
+        var values = new OrtValue[run.Inputs.Count];
         for (var i = 0; i < values.Length; i++)
         {
             var metadata = run.Session.InputMetadata[run.InputNames[i]];
@@ -575,14 +542,14 @@ public static class WarmupMeasurement
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private sealed class ShapeState(string key, string signature, string shape, long firstIndex, Format.Protos.Serving.PredictionLog log, long offset)
+    private sealed class ShapeState(string key, string signature, string shape, long firstIndex, PredictionLog log, long offset)
     {
         public string Key { get; } = key;
         public string Signature { get; } = signature;
         public string Shape { get; } = shape;
         public long FirstIndex { get; } = firstIndex;
         public long Offset { get; } = offset;
-        public Format.Protos.Serving.PredictionLog Log { get; } = log;
+        public PredictionLog Log { get; } = log;
         public int Records { get; set; }
         public List<double[]> ColdRuns { get; } = [];
         public List<double> WarmFirst { get; } = [];

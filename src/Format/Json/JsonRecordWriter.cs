@@ -1,36 +1,30 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Google.Protobuf;
 using Google.Protobuf.Collections;
-using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
 
-namespace Warmup.Cli;
+namespace Warmup.Format.Json;
 
 /// <summary>
-/// The JSON view of warmup records, shared by <c>inspect --json</c> and <c>convert</c>:
-/// <c>{"index","offset","length","logType","model":{…},"inputs":{name:{"dtype","shape","values"}}}</c>; classify, regress and
-/// multi-inference records carry <c>"examples"</c> instead of <c>"inputs"</c>. <c>convert</c> adds <c>"bytes"</c>: the record's
-/// exact serialized bytes in base64, which make the round trip byte-identical.
+/// Writes the JSON view of a record (<see cref="WarmupJson"/>): its positional fields, then its readable fields, then
+/// <c>"bytes"</c> when given.
 /// </summary>
-internal static class RecordJson
+internal static class JsonRecordWriter
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Positional fields: they describe where a record sat, not what it holds, and are not compared.</summary>
-    private static readonly HashSet<string> PositionalFields = ["index", "offset", "length", "bytes"];
-
-    public static void WriteRecord(Utf8JsonWriter w, long index, long offset, int length, PredictionLog log, int? maxValues, byte[]? bytes)
+    /// <summary>Writes one record's object; <paramref name="bytes"/> (the record's exact bytes) only when <paramref name="withBytes"/>.</summary>
+    public static void WriteRecord(Utf8JsonWriter w, long index, long offset, int length, PredictionLog log, int? maxValues, bool withBytes, ReadOnlySpan<byte> bytes)
     {
         w.WriteStartObject();
         w.WriteNumber("index", index);
         w.WriteNumber("offset", offset);
         w.WriteNumber("length", length);
         WriteView(w, log, maxValues);
-        if (bytes is not null)
+        if (withBytes)
         {
             w.WriteBase64String("bytes", bytes);
         }
@@ -39,7 +33,7 @@ internal static class RecordJson
     }
 
     /// <summary>The readable fields of a record (everything but the positional ones).</summary>
-    private static void WriteView(Utf8JsonWriter w, PredictionLog log, int? maxValues)
+    public static void WriteView(Utf8JsonWriter w, PredictionLog log, int? maxValues)
     {
         w.WriteString("logType", TfServing.LogTypeName(log.LogTypeCase));
         w.WritePropertyName("model");
@@ -167,10 +161,10 @@ internal static class RecordJson
     }
 
     /// <summary>Writes the values as one compact array (one line even in indented output), so long tensors stay readable.</summary>
-    public static void WriteValues(Utf8JsonWriter w, Array values)
+    private static void WriteValues(Utf8JsonWriter w, Array values)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var compact = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JsonOutput.WriterOptions.Encoder }))
+        using (var compact = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = w.Options.Encoder }))
         {
             WriteValuesCore(compact, values);
         }
@@ -229,7 +223,7 @@ internal static class RecordJson
     }
 
     /// <summary>Byte strings: a JSON string when they are valid UTF-8, otherwise <c>{"base64": "…"}</c>.</summary>
-    public static void WriteBytes(Utf8JsonWriter w, ReadOnlySpan<byte> bytes)
+    private static void WriteBytes(Utf8JsonWriter w, ReadOnlySpan<byte> bytes)
     {
         string text;
         try
@@ -247,6 +241,7 @@ internal static class RecordJson
         w.WriteStringValue(text);
     }
 
+    /// <summary>A byte string for one line of text: <c>"…"</c> (JSON-escaped) when it is valid UTF-8, else <c>base64:…</c>.</summary>
     public static string FormatBytes(ReadOnlySpan<byte> bytes)
     {
         try
@@ -316,221 +311,5 @@ internal static class RecordJson
     {
         w.WritePropertyName(name);
         WriteValues(w, values);
-    }
-
-    // ---- JSON → records -------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// The serialized bytes of one JSON record: its <c>"bytes"</c> when present (after checking that the readable fields
-    /// still describe them), otherwise a PredictionLog rebuilt from the readable fields.
-    /// </summary>
-    public static byte[] ToBytes(JsonElement record, string file, int position, TensorLimits limits)
-    {
-        try
-        {
-            return ToBytesCore(record, file, position, limits);
-        }
-        catch (WarmupFormatException ex)
-        {
-            throw Invalid(file, position, ex.Problem);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException or KeyNotFoundException)
-        {
-            // A value of the wrong JSON type (a string where a number belongs, invalid UTF-8 in a string…).
-            throw Invalid(file, position, $"a field has the wrong type or an invalid value ({ex.Message.TrimEnd('.')}). Compare it with what 'warmup convert <file> <out.json>' writes.");
-        }
-    }
-
-    private static byte[] ToBytesCore(JsonElement record, string file, int position, TensorLimits limits)
-    {
-        if (record.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(file, position, "is not a JSON object.");
-        }
-
-        if (record.TryGetProperty("bytes", out var bytesElement))
-        {
-            if (bytesElement.ValueKind != JsonValueKind.String)
-            {
-                throw Invalid(file, position, "\"bytes\" is not a base64 string.");
-            }
-
-            // Checked before decoding: base64 holds 3 bytes per 4 characters.
-            var encoded = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(bytesElement).Length;
-            if (encoded / 4m * 3 > limits.MaxRecordBytes)
-            {
-                throw Invalid(file, position, $"\"bytes\" holds about {RecordBudget.FormatBytes(encoded / 4m * 3)}, above the per-record budget of " +
-                    $"{RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Raise --max-record-mib if the record is meant to be this large.");
-            }
-
-            if (!bytesElement.TryGetBytesFromBase64(out var bytes))
-            {
-                throw Invalid(file, position, "\"bytes\" is not a base64 string.");
-            }
-
-            PredictionLog log;
-            try
-            {
-                log = WarmupFile.ParseRecord(bytes, position, 0);
-                RecordBudget.Check(log, limits);
-            }
-            catch (WarmupFormatException ex)
-            {
-                throw Invalid(file, position, $"\"bytes\": {ex.Problem}");
-            }
-
-            var difference = FirstDifference(record, ViewOf(log));
-            if (difference is not null)
-            {
-                throw Invalid(file, position,
-                    $"the readable fields differ from \"bytes\" at {difference}. Remove \"bytes\" to rebuild the record from the readable fields, or undo the edit.");
-            }
-
-            return bytes;
-        }
-
-        var rebuilt = RecordBuilder.FromView(record, file, position);
-        try
-        {
-            RecordBudget.Check(rebuilt, limits);
-        }
-        catch (WarmupFormatException ex)
-        {
-            throw Invalid(file, position, ex.Problem);
-        }
-
-        return DeterministicProto.Serialize(rebuilt);
-    }
-
-    private static JsonElement ViewOf(PredictionLog log)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            WriteView(w, log, maxValues: null);
-            w.WriteEndObject();
-        }
-
-        using var document = JsonDocument.Parse(buffer.ToArray());
-        return document.RootElement.Clone();
-    }
-
-    /// <summary>The path of the first semantic difference (numbers compared by value, key order ignored), or null.</summary>
-    private static string? FirstDifference(JsonElement given, JsonElement expected, string path = "", bool top = true)
-    {
-        if (given.ValueKind != expected.ValueKind)
-        {
-            return Display(path);
-        }
-
-        switch (given.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var givenNames = given.EnumerateObject().Select(p => p.Name).Where(n => !top || !PositionalFields.Contains(n)).ToHashSet(StringComparer.Ordinal);
-                foreach (var property in expected.EnumerateObject())
-                {
-                    var child = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
-                    if (!given.TryGetProperty(property.Name, out var value))
-                    {
-                        return Display(child);
-                    }
-
-                    givenNames.Remove(property.Name);
-                    if (FirstDifference(value, property.Value, child, top: false) is { } difference)
-                    {
-                        return difference;
-                    }
-                }
-
-                return givenNames.Count > 0 ? Display(path.Length == 0 ? givenNames.First() : $"{path}.{givenNames.First()}") : null;
-            case JsonValueKind.Array:
-                if (given.GetArrayLength() != expected.GetArrayLength())
-                {
-                    return Display(path) + " (length)";
-                }
-
-                var i = 0;
-                foreach (var (a, b) in given.EnumerateArray().Zip(expected.EnumerateArray()))
-                {
-                    if (FirstDifference(a, b, $"{path}[{i++}]", top: false) is { } difference)
-                    {
-                        return difference;
-                    }
-                }
-
-                return null;
-            case JsonValueKind.Number:
-                var same = given.TryGetInt64(out var x) && expected.TryGetInt64(out var y)
-                    ? x == y
-                    : given.GetDouble().Equals(expected.GetDouble());
-                return same ? null : Display(path);
-            case JsonValueKind.String:
-                return given.GetString() == expected.GetString() ? null : Display(path);
-            default:
-                return null;
-        }
-
-        static string Display(string path) => path.Length == 0 ? "the record" : $"\"{path}\"";
-    }
-
-    private static CliException Invalid(string file, int position, string problem) =>
-        CliException.Invalid($"{file}: record {position}: {problem}");
-}
-
-/// <summary>Decodes a tensor's first values without materializing the whole tensor.</summary>
-internal static class TensorPreview
-{
-    /// <summary>
-    /// The first <paramref name="maxValues"/> values (all when null) in row-major order, with TensorFlow's fill rule.
-    /// Memory is bounded by the record, never by the shape.
-    /// </summary>
-    /// <summary>
-    /// The values as the record stores them: every value of <c>tensor_content</c>, or the typed field as written (fewer
-    /// than the shape holds under TensorFlow's fill rule). Memory is bounded by the record, never by the shape.
-    /// </summary>
-    public static TensorData Stored(TensorProto tensor, string what)
-    {
-        var dtype = DTypes.Get(tensor.Dtype);
-        var stored = !dtype.IsString && !tensor.TensorContent.IsEmpty && dtype.ElementSize > 0
-            ? tensor.TensorContent.Length / dtype.ElementSize
-            : TensorProtoConverter.TypedField(tensor, dtype).Count;
-        return Decode(tensor, what, stored, Unbounded);
-    }
-
-    // Only the stored values are decoded, so the shape's size needs no limit here.
-    private static readonly TensorLimits Unbounded = new() { MaxElements = long.MaxValue, MaxBytes = long.MaxValue, MaxRecordBytes = long.MaxValue };
-
-    public static TensorData Decode(TensorProto tensor, string what, int? maxValues, TensorLimits? limits = null)
-    {
-        var shape = TensorProtoConverter.Validate(tensor, what, limits);
-        var count = TensorShapes.ElementCount(shape, what, limits);
-        if (maxValues is null || count <= maxValues)
-        {
-            return TensorProtoConverter.ToTensorData(tensor, what, limits);
-        }
-
-        // A copy holding only the first k values, as a vector: same dtype, same fill rule.
-        var k = maxValues.Value;
-        var head = new TensorProto { Dtype = tensor.Dtype, TensorShape = TensorShapes.ToProto([k]) };
-        var elementSize = DTypes.Get(tensor.Dtype).ElementSize;
-        if (!tensor.TensorContent.IsEmpty && elementSize > 0)
-        {
-            head.TensorContent = ByteString.CopyFrom(tensor.TensorContent.Span[..(k * elementSize)]);
-        }
-        else
-        {
-            head.FloatVal.AddRange(tensor.FloatVal.Take(k));
-            head.DoubleVal.AddRange(tensor.DoubleVal.Take(k));
-            head.IntVal.AddRange(tensor.IntVal.Take(k));
-            head.Int64Val.AddRange(tensor.Int64Val.Take(k));
-            head.Uint32Val.AddRange(tensor.Uint32Val.Take(k));
-            head.Uint64Val.AddRange(tensor.Uint64Val.Take(k));
-            head.BoolVal.AddRange(tensor.BoolVal.Take(k));
-            head.HalfVal.AddRange(tensor.HalfVal.Take(k));
-            head.StringVal.AddRange(tensor.StringVal.Take(k));
-        }
-
-        return TensorProtoConverter.ToTensorData(head, what);
     }
 }

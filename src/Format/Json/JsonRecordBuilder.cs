@@ -2,19 +2,21 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using Warmup.Format;
 using Warmup.Format.Protos.Serving;
 using Warmup.Format.Protos.TensorFlow;
 using Warmup.Format.Tensors;
 
-namespace Warmup.Cli;
+namespace Warmup.Format.Json;
 
-/// <summary>Rebuilds a PredictionLog from the readable fields of a JSON record (a record written by hand or edited).</summary>
-internal static class RecordBuilder
+/// <summary>
+/// Rebuilds a PredictionLog from the readable fields of a JSON record (a record written by hand or edited). Errors are
+/// <see cref="WarmupFormatException"/>s naming the field, without location (<see cref="JsonRecordDecoder"/> adds it).
+/// </summary>
+internal static class JsonRecordBuilder
 {
-    public static PredictionLog FromView(JsonElement record, string file, int position)
+    public static PredictionLog FromView(JsonElement record)
     {
-        var at = new Location(file, position);
+        var at = new Location();
         var logType = record.TryGetProperty("logType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : throw at.Error("logType", "is missing: expected predict, classify, regress, multiInference or none.");
         var spec = record.TryGetProperty("model", out var m) ? ModelSpecOf(m, at.Field("model")) : null;
         var log = new PredictionLog();
@@ -189,7 +191,7 @@ internal static class RecordBuilder
         var dtypeName = StringOf(element, "dtype", at);
         if (!DTypes.TryParse(dtypeName, out var dataType) || !DTypes.Get(dataType).IsSupported)
         {
-            throw at.Error("dtype", $"\"{dtypeName}\" is not a supported dtype. Supported: {string.Join(", ", DTypes.All.Where(d => d.IsSupported).Select(d => d.Name))}.");
+            throw at.Error("dtype", WarmupErrorKind.UnsupportedDtype, $"\"{dtypeName}\" is not a supported dtype. Supported: {string.Join(", ", DTypes.All.Where(d => d.IsSupported).Select(d => d.Name))}.");
         }
 
         if (!element.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
@@ -277,16 +279,18 @@ internal static class RecordBuilder
         _ => throw new FormatException("expected a string or {\"base64\": \"…\"}"),
     };
 
-    private sealed record Location(string File, int Position, string Path = "")
+    private sealed record Location(string Path = "")
     {
         public Location Field(string name) => this with { Path = Path.Length == 0 ? name : $"{Path}.{name}" };
 
         public string Describe() => $"\"{Path}\"";
 
-        public CliException Error(string field, string problem)
+        public WarmupFormatException Error(string field, string problem) => Error(field, WarmupErrorKind.ParseError, problem);
+
+        public WarmupFormatException Error(string field, WarmupErrorKind kind, string problem)
         {
             var path = field.Length == 0 ? Path : Path.Length == 0 ? field : $"{Path}.{field}";
-            return CliException.Invalid($"{File}: record {Position}: \"{path}\" {problem}");
+            return new WarmupFormatException(kind, $"\"{path}\" {problem}");
         }
     }
 }

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Warmup.Runtime;
+namespace Warmup.Runtime.Measurement;
 
 /// <summary>The two conditions a fresh-process measurement compares.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MeasurementCondition>))]
@@ -206,6 +206,19 @@ public sealed record ProcessMeasurementReport
 
     /// <summary>Every child's answer: the cold processes, then the warm ones, each in start order.</summary>
     public required IReadOnlyList<ChildMeasurement> Children { get; init; }
+
+    /// <summary>
+    /// Writes the report as <c>warmup measure --json</c> prints it (docs/cli.md):
+    /// <c>{"file","device","records":[{"index","shape","signature","records","coldFirstMs",…,"spread":{…}}],"summary":{"scope":"process",…}}</c>,
+    /// every figure a median over processes.
+    /// </summary>
+    /// <param name="writer">Where the object goes.</param>
+    /// <param name="device">The value of <c>"device"</c>; null writes <see cref="ProcessMeasurementSummary.Device"/>.</param>
+    public void WriteJson(Utf8JsonWriter writer, string? device = null) => MeasurementJson.Write(writer, this, device);
+
+    /// <summary>The report as indented JSON, as <see cref="WriteJson"/> writes it.</summary>
+    /// <param name="device">The value of <c>"device"</c>; null writes <see cref="ProcessMeasurementSummary.Device"/>.</param>
+    public string ToJson(string? device = null) => MeasurementJson.ToJson(w => WriteJson(w, device));
 }
 
 /// <summary>How <see cref="ProcessMeasurement.MeasureAsync"/> runs its children.</summary>
@@ -290,7 +303,7 @@ public static class ProcessMeasurement
         options ??= new WarmupMeasurementOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SteadyRuns, 1, nameof(options.SteadyRuns));
         var replay = options.Replay;
-        replay.Validate();
+        WarmupReplaySteps.Validate(replay);
         var cpu = options.Clock == WarmupClock.ThreadCpu;
         if (cpu && !ThreadCpuClock.IsSupported)
         {
@@ -309,14 +322,14 @@ public static class ProcessMeasurement
         }
 
         // Ready. Group the records by shape and keep the first record of each shape prepared.
-        var sessions = OnnxWarmup.Single(session);
-        var shapes = new List<(string Key, ChildShapeResult Row, PreparedRecord Prepared)>();
+        var sessions = WarmupMeasurement.Sessions(session);
+        var shapes = new List<(string Key, ChildShapeResult Row, WarmupPreparedRecord Prepared)>();
         try
         {
-            foreach (var (index, offset, log) in WarmupMeasurement.ReadRecords(warmupFilePath, replay))
+            foreach (var (index, offset, _, log) in WarmupReplaySteps.ReadRecords(warmupFilePath, replay))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var prepared = WarmupMeasurement.Prepare(log, sessions, replay, warmupFilePath, index, offset);
+                var prepared = WarmupReplaySteps.Prepare(log, sessions, replay, warmupFilePath, index, offset);
                 var at = prepared.Runs.Count == 0 ? -2 : shapes.FindIndex(s => s.Key == prepared.ShapeKey);
                 if (at != -1)
                 {
@@ -332,7 +345,7 @@ public static class ProcessMeasurement
                 shapes.Add((prepared.ShapeKey, new ChildShapeResult
                 {
                     Signature = string.Join(" | ", prepared.Signatures.Distinct()),
-                    Shape = string.Join(" ", prepared.Shapes.Select(s => s.ToString())),
+                    Shape = string.Join(" ", prepared.Inputs.Select(s => s.ToString())),
                     FirstRecordIndex = index,
                     Records = 1,
                 }, prepared));
@@ -340,7 +353,7 @@ public static class ProcessMeasurement
 
             using var runOptions = new RunOptions();
             // The timing harness itself is compiled on an empty record first, so no first request pays for its JIT.
-            using (var nothing = new PreparedRecord([]))
+            using (var nothing = WarmupPreparedRecord.Empty)
             {
                 WarmupMeasurement.Time(nothing, runOptions, replay.UseIoBinding, cpu);
             }

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using Warmup.Format.Tensors;
 
-namespace Warmup.Cli;
+namespace Warmup.Format.Json;
 
 /// <summary>
 /// Reads the <c>"records"</c> array of a JSON warmup file one element at a time, so memory is bounded by the largest record,
 /// not by the file. Other root properties are skipped; syntax errors raise <see cref="JsonException"/> with the line and byte
 /// position in the file.
 /// </summary>
-internal sealed class JsonRecordReader(Stream stream, string path, TensorLimits limits)
+internal sealed class JsonRecordReader(Stream stream, string? path, TensorLimits limits)
 {
     // A record's JSON may hold its bytes in base64 and its values as text: several times the record, never unbounded.
     private readonly long _maxRecordText = Math.Min(Array.MaxLength, Math.Max(64L << 20, limits.MaxRecordBytes * 8));
@@ -27,6 +27,12 @@ internal sealed class JsonRecordReader(Stream stream, string path, TensorLimits 
 
     /// <summary>Set when the root is not an object with a <c>"records"</c> array.</summary>
     public bool ShapeError { get; private set; }
+
+    /// <summary>
+    /// For the record <see cref="Next"/> returned last, the raw length of its <c>"bytes"</c> string when the record is large
+    /// enough to exceed the budget (<see cref="JsonRecordDecoder.LargeBytesField"/>), measured while its text is at hand.
+    /// </summary>
+    public long? EncodedBytesLength { get; private set; }
 
     /// <summary>The next record, or null at the end (or when <see cref="ShapeError"/> is set).</summary>
     public JsonDocument? Next()
@@ -117,10 +123,13 @@ internal sealed class JsonRecordReader(Stream stream, string path, TensorLimits 
                     break;
                 }
 
+                var recordStart = (int)reader.TokenStartIndex;
                 if (!JsonDocument.TryParseValue(ref reader, out record))
                 {
                     return Step.NeedMore;
                 }
+
+                EncodedBytesLength = JsonRecordDecoder.LargeBytesField(_buffer.AsSpan(_start + recordStart, (int)reader.BytesConsumed - recordStart), limits);
 
                 Commit(ref reader);
                 return Step.Record;
@@ -178,8 +187,8 @@ internal sealed class JsonRecordReader(Stream stream, string path, TensorLimits 
             // One token or record is larger than the buffer: grow it (bounded by the largest record, and by the budget).
             if (_buffer.Length >= _maxRecordText)
             {
-                throw CliException.Invalid($"{path}: a record's JSON is larger than {RecordBudget.FormatBytes(_maxRecordText)}, far beyond the per-record budget " +
-                    $"of {RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Split the record, or raise --max-record-mib.");
+                throw new WarmupFormatException(WarmupErrorKind.InvalidTensor, $"a record's JSON is larger than {RecordBudget.FormatBytes(_maxRecordText)}, far beyond the " +
+                    $"per-record budget of {RecordBudget.FormatBytes(limits.MaxRecordBytes)}. Split the record, or raise --max-record-mib.", path);
             }
 
             Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, (long)_buffer.Length * 2));
