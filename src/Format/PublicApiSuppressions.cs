@@ -9,3 +9,5 @@ using System.Diagnostics.CodeAnalysis;
 // parameter is an API change that PublicAPI.Unshipped.txt shows in review (RS0026 exists to make that visible).
 [assembly: SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Scope = "type",
     Target = "~T:Warmup.Format.WarmupFile", Justification = "Path and stream overloads, as File and Stream APIs have.")]
+[assembly: SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Scope = "type",
+    Target = "~T:Warmup.Format.Json.WarmupJson", Justification = "A parsed record or its exact bytes first: no call binds to both.")]

@@ -233,6 +233,7 @@ public sealed class BuildHostTests : IDisposable
         Assert.Equal(valid && args.Length > 0 ? 1 : 0, requests.Count);
     }
 
+    [Fact]
     public void A_signature_file_belongs_to_the_model_before_it()
     {
         Assert.True(HostOptions.TryParse(["--assembly", "a.dll", "--out", "o", "--model", "m/7", "--signature", "m.sig", "--model", "n"], out var options, out _));

@@ -77,7 +77,7 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         task.RuntimeConfigFile = "/app/bin/App.runtimeconfig.json";
         task.ProbingPaths = ["/root/.nuget/packages/", ""];
 
-        var start = task.CreateStartInfo([("hp", 2, "/models/hp.onnx"), ("other", 1, null)]);
+        var start = task.CreateStartInfo([("hp", 2, "/models/hp.onnx", null), ("other", 1, null, null)]);
 
         Assert.Equal(
             ["exec", "--depsfile", "/app/bin/App.deps.json", "--runtimeconfig", "/app/bin/App.runtimeconfig.json", "--roll-forward", "Major",
@@ -96,7 +96,7 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         declared.SetMetadata("SignatureFile", "/obj/warmup/ranker.warmup-signature");
         var task = Task(read, declared);
 
-        var arguments = task.CreateStartInfo([("hp", 1), ("ranker", 1)]).ArgumentList.SkipWhile(a => a != "--model").ToList();
+        var arguments = task.CreateStartInfo([("hp", 1, null, "/obj/warmup/hp.warmup-signature"), ("ranker", 1, null, null)]).ArgumentList.SkipWhile(a => a != "--model").ToList();
 
         Assert.Equal(["--model", "hp/1", "--signature", "/obj/warmup/hp.warmup-signature", "--model", "ranker/1"], arguments);
     }
