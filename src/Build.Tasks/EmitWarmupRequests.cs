@@ -76,10 +76,8 @@ public sealed class EmitWarmupRequests : Microsoft.Build.Utilities.Task, ICancel
 
             var version = ModelItems.TryParseVersion(model.GetMetadata("ModelVersion"), out var parsed) ? parsed : 1;
             // Signature="declared": the samples hand-declare the signature and there is no model file to lay out.
-            var declared = ModelItems.IsDeclared(model);
             // The host checks the model's records against the signature file the generator compiled them from.
-            var signature = !declared && model.GetMetadata("SignatureFile") is { Length: > 0 } path ? path : null;
-            models.Add((model.GetMetadata("ModelName"), version, declared ? null : model.ItemSpec, signature));
+            models.Add((model.GetMetadata("ModelName"), version, ModelItems.IsDeclared(model) ? null : model.ItemSpec, ModelItems.SignatureFile(model)));
         }
 
         if (Log.HasLoggedErrors)

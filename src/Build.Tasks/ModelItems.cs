@@ -16,6 +16,10 @@ internal static class ModelItems
     public static bool IsDeclared(ITaskItem model) =>
         string.Equals(model.GetMetadata("Signature"), "declared", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The <c>.warmup-signature</c> the host checks the item's records against; none for a hand-declared signature.</summary>
+    public static string? SignatureFile(ITaskItem model) =>
+        !IsDeclared(model) && model.GetMetadata("SignatureFile") is { Length: > 0 } path ? path : null;
+
     /// <summary>Parses the version: TF Serving versions are positive integers.</summary>
     public static bool TryParseVersion(string text, out long version) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out version) && version > 0;

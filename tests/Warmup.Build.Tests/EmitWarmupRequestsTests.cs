@@ -96,7 +96,7 @@ public sealed class EmitWarmupRequestsTests : IDisposable
         declared.SetMetadata("SignatureFile", "/obj/warmup/ranker.warmup-signature");
         var task = Task(read, declared);
 
-        var arguments = task.CreateStartInfo([("hp", 1, null, "/obj/warmup/hp.warmup-signature"), ("ranker", 1, null, null)]).ArgumentList.SkipWhile(a => a != "--model").ToList();
+        var arguments = task.CreateStartInfo([("hp", 1, null, ModelItems.SignatureFile(read)), ("ranker", 1, null, ModelItems.SignatureFile(declared))]).ArgumentList.SkipWhile(a => a != "--model").ToList();
 
         Assert.Equal(["--model", "hp/1", "--signature", "/obj/warmup/hp.warmup-signature", "--model", "ranker/1"], arguments);
     }
