@@ -65,7 +65,7 @@ internal static class ProductPackages
     }
 
     /// <summary>
-    /// The test host may be ended before ProcessExit runs: packages earlier runs left in the global package folder
+    /// The test host may be ended before ProcessExit runs: packages and temporary folders earlier runs left behind
     /// (more than an hour old, so no run still uses them) are removed here.
     /// </summary>
     private static void RemoveStalePackages()
@@ -85,6 +85,10 @@ internal static class ProductPackages
         {
             folders.AddRange(Directory.GetDirectories(DotNet.GlobalPackagesFolder, "modelproject.*"));
         }
+
+        // The run's own temporary folder (feed, consumer projects with ONNX Runtime's native libraries: over a gigabyte)
+        // when a test host was ended before its ProcessExit cleanup.
+        folders.AddRange(Directory.GetDirectories(Path.GetTempPath(), "warmup-e2e-*"));
 
         foreach (var folder in folders.Where(f => Directory.GetLastWriteTimeUtc(f) < cutoff))
         {
