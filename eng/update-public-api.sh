@@ -76,14 +76,16 @@ done
 
 # 3. Collect and write.
 python3 - "$log" "${dirs[@]}" <<'EOF'
-import glob, json, os, sys
+import glob, json, os, re, sys
 
 log, dirs = os.path.join(sys.argv[1], "sarif"), sys.argv[2:]
 problems = 0
 for d in dirs:
     (csproj,) = glob.glob(os.path.join(d, "*.csproj"))
     name = os.path.splitext(os.path.basename(csproj))[0]
-    sarifs = sorted(glob.glob(os.path.join(log, name + ".*.sarif")))
+    # <name>.<tfm>.sarif only: "Warmup.Runtime.*.sarif" would also match Warmup.Runtime.Measurement's logs.
+    sarifs = sorted(p for p in glob.glob(os.path.join(log, name + ".*.sarif"))
+                    if re.fullmatch(r"(net|netstandard)[0-9.]+", os.path.basename(p)[len(name) + 1:-len(".sarif")]))
     if not sarifs:
         sys.exit(f"error: {d}: the build wrote no SARIF log for {name}; was it compiled?")
     entries, other = set(), set()

@@ -3,6 +3,9 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using Warmup.Format;
+using Warmup.Format.Signatures;
+using Warmup.Format.Tensors;
 
 namespace Warmup.Generator;
 
@@ -12,7 +15,6 @@ namespace Warmup.Generator;
 /// </summary>
 internal static class Binder
 {
-    private const int MaxRecords = 1000;
     private const string ExampleTypeName = "WarmupExample";
     private const string MultiInferenceTypeName = "MultiInferenceInputs";
 
@@ -129,7 +131,7 @@ internal static class Binder
                 minimumRecords += records;
                 recordCounts.Add(sample.Name + ": " + records.ToString(CultureInfo.InvariantCulture));
                 // WARMUP0011 points at the sample that takes the model past the limit.
-                if (minimumRecords > MaxRecords && overLimit is null)
+                if (minimumRecords > TfServingLimits.MaxRecords && overLimit is null)
                 {
                     overLimit = sample.Location;
                 }
@@ -146,7 +148,7 @@ internal static class Binder
                 sample.Line));
         }
 
-        if (minimumRecords > MaxRecords)
+        if (minimumRecords > TfServingLimits.MaxRecords)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooManyRecords, overLimit ?? model.Location, model.ModelName, minimumRecords, string.Join(", ", recordCounts)));
         }
@@ -467,28 +469,44 @@ internal static class Binder
             return;
         }
 
-        int expectedRank = input.Rank < 0 ? 1 : input.Rank;
-        if (value.Rank >= 0 && value.Rank != expectedRank)
+        if (value.Rank < 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, value.ValueLocation, input.Name, expectedRank, Shape(input), value.Rank));
             return;
         }
 
-        if (input.Rank > 0 && value.Rank == input.Rank)
+        if (input.Rank < 0)
         {
-            for (int d = 0; d < input.Rank && d < value.Lengths.Count; d++)
+            // An input of unknown rank is a one-dimensional array property (docs/generator.md); its shape is the record's.
+            if (value.Rank != 1)
             {
-                if (input.Dims[d] >= 0 && value.Lengths[d] >= 0 && value.Lengths[d] != input.Dims[d])
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FixedDimensionMismatch, value.ValueLocation, input.Name, Shape(input), d, input.Dims[d], value.Lengths[d]));
-                    return;
-                }
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, value.ValueLocation, input.Name, 1, Shape(input), value.Rank));
             }
+
+            return;
+        }
+
+        // Format's shape rule, on what the compiler can see: a length that is not a literal is taken to fit (the generated
+        // code checks it when it runs), and symbols are bound across inputs at run time only.
+        var declared = input.Dims.Select(d => d >= 0 ? SignatureDimension.Fixed(d) : SignatureDimension.Unknown).ToArray();
+        var lengths = new long[value.Rank];
+        for (int d = 0; d < lengths.Length; d++)
+        {
+            long fitting = d < declared.Length && declared[d].IsFixed ? declared[d].Size : 0;
+            lengths[d] = d < value.Lengths.Count && value.Lengths[d] >= 0 ? value.Lengths[d] : fitting;
+        }
+
+        ShapeMismatch found = ShapeRule.Check(lengths, declared, input.Name, symbols: null);
+        if (found.Kind == ShapeMismatchKind.Rank)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, value.ValueLocation, input.Name, input.Rank, Shape(input), value.Rank));
+        }
+        else if (found.Kind == ShapeMismatchKind.Dimension)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FixedDimensionMismatch, value.ValueLocation, input.Name, Shape(input), found.Axis, found.Expected, found.Actual));
         }
     }
 
-    public static string Shape(InputModel input)
-        => input.Rank < 0 ? "*" : "[" + string.Join(",", input.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+    public static string Shape(InputModel input) => input.Rank < 0 ? ShapeText.UnknownRank : ShapeText.Format(input.Dims);
 
     private static string Describe(InputModel input) => input.DType + " " + Shape(input);
 

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Warmup.Format;
 
 namespace Warmup.Generator;
 
@@ -72,8 +73,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TooManyRecords = Create(
         "WARMUP0011",
-        "More than 1000 warmup records",
-        "Model '{0}' has at least {1} warmup records ({2}); TensorFlow Serving refuses to load a model whose warmup file has more than 1000 records. Reduce samples, batch sizes or iterations.",
+        "More than " + TfServingLimits.MaxRecords.ToString(System.Globalization.CultureInfo.InvariantCulture) + " warmup records",
+        "Model '{0}' has at least {1} warmup records ({2}); TensorFlow Serving refuses to load a model whose warmup file has more than " + TfServingLimits.MaxRecords.ToString(System.Globalization.CultureInfo.InvariantCulture) + " records. Reduce samples, batch sizes or iterations.",
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor DuplicateModelName = Create(

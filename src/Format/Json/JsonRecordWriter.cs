@@ -35,23 +35,38 @@ internal static class JsonRecordWriter
     /// <summary>The readable fields of a record (everything but the positional ones).</summary>
     public static void WriteView(Utf8JsonWriter w, PredictionLog log, int? maxValues)
     {
-        w.WriteString("logType", TfServing.LogTypeName(log.LogTypeCase));
+        var view = new PredictionLogView(log);
+        w.WriteString("logType", view.Name);
         w.WritePropertyName("model");
-        WriteModelSpec(w, TfServing.GetModelSpec(log));
-        switch (log.LogTypeCase)
+        WriteModelSpec(w, view.ModelSpec);
+        if (view.Type == WarmupLogType.PredictStreamed)
         {
-            case PredictionLog.LogTypeOneofCase.PredictLog:
-                WriteInputs(w, log.PredictLog.Request?.Inputs, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.ClassifyLog:
-                WriteExamples(w, log.ClassifyLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.RegressLog:
-                WriteExamples(w, log.RegressLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.MultiInferenceLog:
+            // A streamed log carries many requests: one object each.
+            w.WriteStartArray("requests");
+            foreach (var request in view.Requests)
+            {
+                w.WriteStartObject();
+                WriteRequest(w, request, maxValues);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+        else if (view.Requests is [var request])
+        {
+            WriteRequest(w, request, maxValues);
+        }
+    }
+
+    /// <summary>What one request feeds (read through the log's view: the request message may be absent).</summary>
+    private static void WriteRequest(Utf8JsonWriter w, WarmupRequestView request, int? maxValues)
+    {
+        if (request.TakesExamples)
+        {
+            if (request.Type == WarmupLogType.MultiInference)
+            {
                 w.WriteStartArray("tasks");
-                foreach (var task in log.MultiInferenceLog.Request?.Tasks ?? [])
+                foreach (var task in (request.Message as MultiInferenceRequest)?.Tasks ?? [])
                 {
                     w.WriteStartObject();
                     w.WriteString("method", task.MethodName);
@@ -61,32 +76,27 @@ internal static class JsonRecordWriter
                 }
 
                 w.WriteEndArray();
-                WriteExamples(w, log.MultiInferenceLog.Request?.Input, maxValues);
-                break;
-            case PredictionLog.LogTypeOneofCase.SessionRunLog:
-                w.WriteStartArray("feeds");
-                foreach (var feed in log.SessionRunLog.Request?.Feed ?? [])
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", feed.Name);
-                    w.WritePropertyName("tensor");
-                    WriteTensor(w, feed.Tensor ?? new TensorProto(), $"feed \"{feed.Name}\"", maxValues);
-                    w.WriteEndObject();
-                }
+            }
 
-                w.WriteEndArray();
-                break;
-            case PredictionLog.LogTypeOneofCase.PredictStreamedLog:
-                w.WriteStartArray("requests");
-                foreach (var request in log.PredictStreamedLog.Request)
-                {
-                    w.WriteStartObject();
-                    WriteInputs(w, request.Inputs, maxValues);
-                    w.WriteEndObject();
-                }
+            WriteExamples(w, request.Input, maxValues);
+        }
+        else if (request.Type == WarmupLogType.SessionRun)
+        {
+            w.WriteStartArray("feeds");
+            foreach (var (name, tensor) in request.Tensors)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                w.WritePropertyName("tensor");
+                WriteTensor(w, tensor ?? new TensorProto(), $"feed \"{name}\"", maxValues);
+                w.WriteEndObject();
+            }
 
-                w.WriteEndArray();
-                break;
+            w.WriteEndArray();
+        }
+        else
+        {
+            WriteInputs(w, (request.Message as PredictRequest)?.Inputs, maxValues);
         }
     }
 

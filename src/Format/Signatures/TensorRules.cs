@@ -39,18 +39,8 @@ internal sealed record TensorMismatch(TensorMismatchKind Kind, string Message)
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public sealed class TensorSymbols
 {
-    private readonly Dictionary<string, (long Size, string Input)> _bound = new(StringComparer.Ordinal);
-
-    internal bool TryBind(string symbol, long size, string input, out (long Size, string Input) bound)
-    {
-        if (_bound.TryGetValue(symbol, out bound))
-        {
-            return bound.Size == size;
-        }
-
-        _bound.Add(symbol, (size, input));
-        return true;
-    }
+    /// <summary>Each symbol's size and the input that gave it first (<see cref="ShapeRule"/> reads and adds).</summary>
+    internal Dictionary<string, (long Size, string Input)> Bound { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -105,30 +95,16 @@ internal static class TensorRules
             return null;
         }
 
-        if (shape.Count != expected.Count)
+        var found = ShapeRule.Check(shape, expected, input, symbols.Bound);
+        return found.Kind switch
         {
-            return Shape(TensorMismatchKind.Rank, what, shape, input, expected, $"rank {shape.Count} where the model takes rank {expected.Count}");
-        }
-
-        for (var axis = 0; axis < shape.Count; axis++)
-        {
-            var dim = expected[axis];
-            if (dim.IsFixed)
-            {
-                if (dim.Size != shape[axis])
-                {
-                    return Shape(TensorMismatchKind.Dimension, what, shape, input, expected,
-                        $"size {shape[axis]} in dimension {axis} where the model takes {dim.Size}");
-                }
-            }
-            else if (dim.Symbol is { } symbol && !symbols.TryBind(symbol, shape[axis], input, out var bound))
-            {
-                return Shape(TensorMismatchKind.Symbol, what, shape, input, expected,
-                    $"size {shape[axis]} for dimension \"{symbol}\", which is {bound.Size} in input \"{bound.Input}\"");
-            }
-        }
-
-        return null;
+            ShapeMismatchKind.None => null,
+            ShapeMismatchKind.Rank => Shape(TensorMismatchKind.Rank, what, shape, input, expected, $"rank {found.Actual} where the model takes rank {found.Expected}"),
+            ShapeMismatchKind.Dimension => Shape(TensorMismatchKind.Dimension, what, shape, input, expected,
+                $"size {found.Actual} in dimension {found.Axis} where the model takes {found.Expected}"),
+            _ => Shape(TensorMismatchKind.Symbol, what, shape, input, expected,
+                $"size {found.Actual} for dimension \"{found.Symbol}\", which is {found.Expected} in input \"{found.BoundBy}\""),
+        };
     }
 
     /// <summary>Formats declared dimensions as in messages: <c>[batch,4]</c>, <c>?</c> for an unnamed unknown size.</summary>
