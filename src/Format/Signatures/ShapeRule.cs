@@ -23,30 +23,7 @@ internal enum ShapeMismatchKind
 
 /// <summary>The first place a shape breaks the rule: for <see cref="ShapeMismatchKind.Rank"/> the ranks, otherwise the axis,
 /// the size the input takes there (for a symbol, the size already bound, and the input that bound it) and the size given.</summary>
-internal readonly struct ShapeMismatch
-{
-    public ShapeMismatch(ShapeMismatchKind kind, int axis, long expected, long actual, string? symbol = null, string? boundBy = null)
-    {
-        Kind = kind;
-        Axis = axis;
-        Expected = expected;
-        Actual = actual;
-        Symbol = symbol;
-        BoundBy = boundBy;
-    }
-
-    public ShapeMismatchKind Kind { get; }
-
-    public int Axis { get; }
-
-    public long Expected { get; }
-
-    public long Actual { get; }
-
-    public string? Symbol { get; }
-
-    public string? BoundBy { get; }
-}
+internal readonly record struct ShapeMismatch(ShapeMismatchKind Kind, int Axis, long Expected, long Actual, string? Symbol = null, string? BoundBy = null);
 
 /// <summary>
 /// A shape fits a declared input when the ranks agree, every fixed size matches, and every symbolic dimension
