@@ -18,26 +18,18 @@ internal static class CliToolPackage
     {
         var product = await ProductPackages.GetAsync();
         // Its own artifacts folder (the RID-specific inner builds share obj/ with the outer one, never with other packs).
-        var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = Path.Combine(product.Root, "artifacts-cli") };
+        var artifacts = Path.Combine(product.Root, "artifacts-cli");
+        var environment = new Dictionary<string, string?> { ["WARMUP_ARTIFACTS"] = artifacts };
         var pack = await DotnetCli.RunAsync(RepoPaths.Root, environment, TimeSpan.FromMinutes(15), "pack", Path.Combine(RepoPaths.Root, "src/Cli/Warmup.Cli.csproj"),
             "-c", "Release", "-o", product.Feed, $"-p:Version={product.Version}", "-nodeReuse:false");
         Assert.True(pack.ExitCode == 0, pack.Output);
+        // The packages are in the feed; the build output (the AOT compile's, over half a gigabyte) is not needed again.
+        ProductPackages.DeleteFolder(artifacts);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             foreach (var id in new[] { "warmup.cli", "warmup.cli.any", $"warmup.cli.{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}" })
             {
-                var folder = Path.Combine(DotNet.GlobalPackagesFolder, id, product.Version);
-                try
-                {
-                    if (Directory.Exists(folder))
-                    {
-                        Directory.Delete(folder, recursive: true);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Best effort, like the product packages.
-                }
+                ProductPackages.DeleteFolder(Path.Combine(DotNet.GlobalPackagesFolder, id, product.Version));
             }
         };
         return product;

@@ -50,17 +50,27 @@ internal static class ProductPackages
         folders.AddRange(ModelPackages.Select(id => Path.Combine(DotNet.GlobalPackagesFolder, id)));
         foreach (var folder in folders)
         {
-            try
+            DeleteFolder(folder);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a folder, best effort: what is left behind is removed by a later run (RemoveStalePackages). Large folders
+    /// are deleted as soon as their test is done, not at ProcessExit: the test platform may end the host while a
+    /// gigabyte is still being deleted.
+    /// </summary>
+    public static void DeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
             {
-                if (Directory.Exists(folder))
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
+                Directory.Delete(folder, recursive: true);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: what is left behind is removed by a later run (RemoveStalePackages).
-            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Still in use (a process not yet gone): the next run removes it.
         }
     }
 

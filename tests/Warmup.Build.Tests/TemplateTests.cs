@@ -18,6 +18,7 @@ public sealed partial class TemplateTests
     {
         var product = await ProductPackages.GetAsync();
         var root = Directory.CreateDirectory(Path.Combine(product.Root, "templates-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        using var cleanup = new FolderCleanup(root);
         Consumer.Isolate(root, product);
         var hive = Path.Combine(root, ".template-hive");
         // Not DotNet.RunAsync: dotnet new takes no MSBuild switches.
@@ -130,4 +131,10 @@ public sealed partial class TemplateTests
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningOn();
+}
+
+/// <summary>Deletes a test's folder when the test is done (declared first, so disposed after its processes).</summary>
+internal sealed class FolderCleanup(string folder) : IDisposable
+{
+    public void Dispose() => ProductPackages.DeleteFolder(folder);
 }
