@@ -141,7 +141,7 @@ public static class SignatureChecker
             return;
         }
 
-        var singleString = signature.Inputs.Count == 1 && signature.Inputs[0].DType == "DT_STRING";
+        var singleString = signature.Inputs.Count == 1 && signature.Inputs[0].DType == DTypes.Name(DataType.DtString);
         if (model.Format != "onnx")
         {
             // TF Serving: the signature's method must match, and its one DT_STRING input takes the serialized tf.Examples.
@@ -190,9 +190,9 @@ public static class SignatureChecker
 
             var dtype = feature.KindCase switch
             {
-                Feature.KindOneofCase.FloatList => "DT_FLOAT",
-                Feature.KindOneofCase.Int64List => "DT_INT64",
-                Feature.KindOneofCase.BytesList => "DT_STRING",
+                Feature.KindOneofCase.FloatList => DTypes.Name(DataType.DtFloat),
+                Feature.KindOneofCase.Int64List => DTypes.Name(DataType.DtInt64),
+                Feature.KindOneofCase.BytesList => DTypes.Name(DataType.DtString),
                 _ => null,
             };
             if (dtype != modelInput.DType)
