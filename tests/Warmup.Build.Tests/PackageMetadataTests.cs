@@ -46,6 +46,12 @@ public sealed class PackageMetadataTests
             Assert.True(repository is not null, $"{id}: no <repository> in the nuspec");
             Assert.Equal("git", repository.Attribute("type")?.Value);
             Assert.Matches("^[0-9a-f]{40}$", repository.Attribute("commit")?.Value ?? "");
+            if (id == "Warmup.Runtime")
+            {
+                // Runtime uses Format's internals: exactly the Format it was built with, never a newer one.
+                var format = metadata.Descendants(ns + "dependency").Where(d => d.Attribute("id")?.Value == "Warmup.Format").Select(d => d.Attribute("version")?.Value).Distinct();
+                Assert.Equal([$"[{product.Version}]"], format);
+            }
 
             var dlls = package.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal)
                 && Path.GetFileName(e.FullName) is var name && (name.StartsWith("Warmup.", StringComparison.Ordinal) || name == "warmup.dll")).ToList();
