@@ -405,6 +405,28 @@ internal static class RequestMapper
         return resolved.ToArray();
     }
 
+    /// <summary>
+    /// Decodes a record's named tensors into native tensors and frees them, with no session: the part of a replay that
+    /// does not need the model (<see cref="ReplayPrefetch"/>). Throws what <see cref="Prepare"/> would for a bad tensor.
+    /// </summary>
+    internal static void DecodeWithoutSession(PredictionLog log, WarmupReplayOptions options)
+    {
+        foreach (var request in new PredictionLogView(log).Requests)
+        {
+            foreach (var (name, tensor) in request.Tensors)
+            {
+                if (tensor is null)
+                {
+                    continue;
+                }
+
+                var value = ToOrtValue(Decode(tensor, $"{request.TensorLabel} \"{name}\"", options), out var pin);
+                value.Dispose();
+                pin?.Dispose();
+            }
+        }
+    }
+
     private static FeedTensor Decode(TensorProto proto, string what, WarmupReplayOptions options)
     {
         try

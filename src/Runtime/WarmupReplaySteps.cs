@@ -63,6 +63,19 @@ public static class WarmupReplaySteps
         options.Validate();
     }
 
+    /// <summary>
+    /// Starts reading the first records of <paramref name="path"/> and decoding their tensors, as a hosted model does while
+    /// its sessions are created, so the replay's model-independent code is compiled beside the session creation. Cancel
+    /// <paramref name="cancellationToken"/> once the session is ready, then await the task (it never fails; it returns
+    /// how many records it decoded).
+    /// </summary>
+    public static Task<int> StartPrefetch(string path, WarmupReplayOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        return ReplayPrefetch.Start(path, options, cancellationToken);
+    }
+
     /// <summary>Every record of <paramref name="path"/>, at most <see cref="WarmupReplayOptions.MaxRecords"/>.</summary>
     /// <exception cref="WarmupReplayException">The file cannot be read, or a record is malformed (as the replay reports it).</exception>
     public static IReadOnlyList<WarmupRecord> ReadRecords(string path, WarmupReplayOptions options)

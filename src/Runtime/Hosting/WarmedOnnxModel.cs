@@ -97,10 +97,25 @@ public sealed partial class WarmedOnnxModel : IDisposable
         try
         {
             SetState(WarmedModelState.Loading);
-            _sessions = await Task.Run(CreateSessions, cancellationToken).ConfigureAwait(false);
-            SetState(WarmedModelState.Warming);
             var warmupFile = _options.ResolveWarmupFilePath();
             var replay = _options.Replay with { ModelName = _options.Replay.ModelName ?? Name, Logger = _options.Replay.Logger ?? _logger, Instruments = _instruments };
+            using (var prefetching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                // The replay's model-independent code is compiled beside the session creation (ReplayPrefetch), and
+                // stopped once the sessions are ready so it never competes with the replay.
+                var prefetch = warmupFile is null ? Task.FromResult(0) : ReplayPrefetch.Start(warmupFile, replay, prefetching.Token);
+                try
+                {
+                    _sessions = await Task.Run(CreateSessions, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await prefetching.CancelAsync().ConfigureAwait(false);
+                    await prefetch.ConfigureAwait(false);
+                }
+            }
+
+            SetState(WarmedModelState.Warming);
             _report = warmupFile is null
                 ? null
                 : await OnnxWarmup.RunAsync(_sessions, warmupFile, replay, cancellationToken).ConfigureAwait(false);
